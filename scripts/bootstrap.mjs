@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Installs what is missing before `npm start` / `npm test`: npm packages (better-sqlite3 builds from
+// source here), and on Debian as root the system packages the process driver and the tests use.
+// Plain JavaScript with no dependencies, because it runs before node_modules exists.
+import { execSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const forTests = process.argv.includes('--test');
+
+function log(msg) {
+  process.stderr.write(`[bootstrap] ${msg}\n`);
+}
+
+function npmReady() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(marker) || !existsSync(join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))) return false;
+  return statSync(marker).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs - 1000;
+}
+
+if (!npmReady()) {
+  log('installing npm packages (npm ci; better-sqlite3 compiles from source, about a minute)…');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    log('npm ci failed');
+    process.exit(r.status ?? 1);
+  }
+}
+
+const isRoot = process.getuid?.() === 0;
+const isDebian = existsSync('/usr/bin/dpkg') && existsSync('/usr/bin/apt-get');
+// Command → Debian package that provides it.
+const wanted = { ip: 'iproute2', nft: 'nftables', unshare: 'util-linux', nsenter: 'util-linux' };
+const testWanted = { aws: 'awscli', python3: 'python3' };
+const need = new Set();
+const has = (pkg) => spawnSync('dpkg', ['-s', pkg], { stdio: 'ignore' }).status === 0;
+if (isDebian) {
+  for (const pkg of Object.values(wanted)) if (!has(pkg)) need.add(pkg);
+  if (forTests) {
+    for (const pkg of Object.values(testWanted)) if (!has(pkg)) need.add(pkg);
+    if (!has('python3-boto3')) need.add('python3-boto3');
+  }
+}
+if (need.size) {
+  if (!isRoot) {
+    log(`missing Debian packages: ${[...need].join(' ')} — run: sudo apt-get install -y ${[...need].join(' ')}`);
+  } else {
+    log(`installing Debian packages: ${[...need].join(' ')}…`);
+    try {
+      execSync('apt-get update -qq', { stdio: 'inherit' });
+      execSync(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${[...need].join(' ')}`, { stdio: 'inherit' });
+    } catch {
+      log('apt-get failed; Nimbus will start with reduced capabilities (see its start-up warnings)');
+    }
+  }
+}

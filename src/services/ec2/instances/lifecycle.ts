@@ -1,0 +1,190 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExitInfo, VolumeMount, WorkloadSpec } from '../../../drivers/driver.ts';
+import { instanceType } from '../catalog/instance-types.ts';
+import type { Ec2Deps } from '../deps.ts';
+import { canMove, type InstanceState } from '../domain/instance-state.ts';
+import { ingressFor, refreshFirewalls } from '../security-groups.ts';
+import type { InstanceRow, VolumeRow } from '../store.ts';
+import { macFor, parseCidr } from '../../../engines/network/ipam.ts';
+
+// Glue between the instance rows (the API's view) and the compute engine (what really runs).
+// Every state change is one transaction; the workload is started/stopped after the change commits,
+// so an acknowledged RunInstances is never lost even if Nimbus dies before the workload starts.
+
+export function volumeDir(d: Ec2Deps, volumeId: string): string {
+  const dir = join(d.dataDir, 'volumes', volumeId);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Where an EBS device appears inside an instance: /dev/sdf → /mnt/sdf (root volume → /root). */
+export function mountPathFor(device: string, root: boolean): string {
+  return root ? '/root' : `/mnt/${device.replace(/^\/dev\//, '')}`;
+}
+
+export function volumeMount(d: Ec2Deps, v: VolumeRow): VolumeMount {
+  return { volumeId: v.id, hostPath: volumeDir(d, v.id), mountPath: mountPathFor(v.device ?? '', v.device === '/dev/xvda') };
+}
+
+export function userDataOf(row: InstanceRow): Buffer | undefined {
+  return row.user_data ? Buffer.from(row.user_data, 'base64') : undefined;
+}
+
+export function workloadSpec(d: Ec2Deps, row: InstanceRow): WorkloadSpec {
+  const type = instanceType(row.instance_type)!;
+  const stateDir = join(d.dataDir, 'instances', row.id);
+  mkdirSync(stateDir, { recursive: true });
+  return {
+    id: row.id,
+    hostname: `ip-${row.private_ip.replace(/\./g, '-')}`,
+    vcpus: type.vcpus,
+    memoryMiB: type.memoryMiB,
+    stateDir,
+    userData: userDataOf(row),
+    env: {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: '/root',
+      // Lets SDKs inside the instance find IMDS and the Nimbus API (AWS has both at fixed places).
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: d.metadataEndpoint,
+      AWS_ENDPOINT_URL: d.apiEndpoint,
+      AWS_REGION: row.region,
+    },
+    network: { ip: row.private_ip, prefixLength: parseCidr(d.vpcCidr).prefix, gateway: d.gateway, mac: macFor(row.private_ip) },
+    ingress: ingressFor(d, row),
+    volumes: d.store.volumesOf(row.id).filter((v) => v.attach_state === 'attached').map((v) => volumeMount(d, v)),
+  };
+}
+
+export function reason(code: string, message: string) {
+  return { state_reason_code: code, state_reason_message: `${code}: ${message}` };
+}
+
+export function userInitiated(ms: number): string {
+  return `User initiated (${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} GMT)`;
+}
+
+/** Moves an instance to a state if the state machine allows it from where it is now. */
+export function move(d: Ec2Deps, id: string, to: InstanceState, extra: Partial<InstanceRow> = {}): boolean {
+  return d.store.tx(() => {
+    const row = d.store.instance(id);
+    if (!row || !canMove(row.state as InstanceState, to)) return false;
+    d.store.updateInstance(id, { state: to, updated_at: d.clock.now(), ...(to === 'terminated' ? { terminated_at: d.clock.now() } : {}), ...extra });
+    return true;
+  });
+}
+
+export class InstanceLifecycle {
+  constructor(private d: Ec2Deps) {
+    d.compute.on({ exited: (info) => void this.onExit(info) });
+  }
+
+  /** Boots the workload of a pending instance; marks it running, or terminated when it cannot start. */
+  async boot(id: string): Promise<void> {
+    const d = this.d;
+    const row = d.store.instance(id);
+    if (!row || row.state !== 'pending') return;
+    try {
+      const handle = await d.compute.start(workloadSpec(d, row));
+      const ok = move(d, id, 'running', { driver_token: JSON.stringify(handle), state_reason_code: null, state_reason_message: null });
+      if (!ok) {
+        // Stopped or terminated while booting: the API already answered, so honour that.
+        await d.compute.stop(id, 0);
+        return;
+      }
+      await refreshFirewalls(d, JSON.parse(row.security_group_ids));
+    } catch (err) {
+      d.log.error({ err, id }, 'instance failed to start');
+      move(d, id, 'shutting-down', reason('Server.InternalError', `Nimbus could not start the instance: ${(err as Error).message}`));
+      this.finishTerminate(id);
+    }
+  }
+
+  async stop(id: string, graceMs: number): Promise<void> {
+    const d = this.d;
+    await d.compute.stop(id, graceMs);
+    move(d, id, 'stopped');
+    const row = d.store.instance(id);
+    if (row) await refreshFirewalls(d, JSON.parse(row.security_group_ids));
+  }
+
+  async terminate(id: string, graceMs: number): Promise<void> {
+    await this.d.compute.stop(id, graceMs);
+    this.finishTerminate(id);
+    const row = this.d.store.instance(id);
+    if (row) await refreshFirewalls(this.d, JSON.parse(row.security_group_ids));
+  }
+
+  private finishTerminate(id: string): void {
+    const d = this.d;
+    d.store.tx(() => {
+      move(d, id, 'terminated');
+      for (const v of d.store.volumesOf(id)) {
+        if (v.delete_on_termination) d.store.deleteVolume(v.id);
+        else d.store.updateVolume(v.id, { state: 'available', instance_id: null, device: null, attach_state: null, attach_time: null });
+      }
+    });
+  }
+
+  async reboot(id: string): Promise<void> {
+    const d = this.d;
+    const row = d.store.instance(id);
+    if (!row) return;
+    d.compute.console(id, 'reboot: Restarting system');
+    await d.compute.stop(id, 2000);
+    const handle = await d.compute.start(workloadSpec(d, row));
+    d.store.updateInstance(id, { driver_token: JSON.stringify(handle), updated_at: d.clock.now() });
+  }
+
+  private async onExit(info: ExitInfo): Promise<void> {
+    const d = this.d;
+    const row = d.store.instance(info.id);
+    if (!row || row.state !== 'running') return;
+    const why = info.oomKilled
+      ? reason('Client.InstanceInitiatedShutdown', 'the instance init was killed by the OOM killer (memory limit reached)')
+      : reason('Client.InstanceInitiatedShutdown', `Instance initiated shutdown (init exited with ${info.signal ?? info.code})`);
+    const transition = `${why.state_reason_code} (${new Date(d.clock.now()).toISOString()})`;
+    if (row.shutdown_behavior === 'terminate') {
+      move(d, info.id, 'shutting-down', { ...why, state_transition_reason: transition });
+      this.finishTerminate(info.id);
+    } else {
+      move(d, info.id, 'stopping', { ...why, state_transition_reason: transition });
+      move(d, info.id, 'stopped');
+    }
+    await d.compute.stop(info.id, 0).catch(() => undefined);
+    await refreshFirewalls(d, JSON.parse(row.security_group_ids));
+  }
+
+  /**
+   * After a restart (clean or kill -9): adopt workloads that are still running, boot again the ones
+   * that should run but are gone (the "host" rebooted), and finish transitions that were under way.
+   */
+  async reconcile(): Promise<{ adopted: number; rebooted: number; finished: number }> {
+    const d = this.d;
+    const out = { adopted: 0, rebooted: 0, finished: 0 };
+    for (const row of d.store.liveInstances()) {
+      const spec = workloadSpec(d, row);
+      const handle = row.driver_token ? JSON.parse(row.driver_token) : undefined;
+      const alive = handle ? await d.compute.adopt(handle, spec).catch(() => false) : false;
+      if (row.state === 'running' || row.state === 'pending') {
+        if (alive) {
+          move(d, row.id, 'running');
+          out.adopted++;
+        } else {
+          if (row.state === 'running') {
+            move(d, row.id, 'pending');
+            out.rebooted++;
+          }
+          await this.boot(row.id);
+        }
+      } else if (row.state === 'stopping') {
+        await this.stop(row.id, 0);
+        out.finished++;
+      } else if (row.state === 'shutting-down') {
+        await this.terminate(row.id, 0);
+        out.finished++;
+      }
+    }
+    return out;
+  }
+}

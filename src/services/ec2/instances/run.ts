@@ -1,0 +1,126 @@
+import { instanceType } from '../catalog/instance-types.ts';
+import type { Ec2Deps, Scope } from '../deps.ts';
+import {
+  InsufficientInstanceCapacity, InvalidKeyPairNotFound, InvalidParameterCombination, InvalidParameterValue, InvalidZoneNotFound, MissingParameter,
+} from '../errors.ts';
+import { findImage, seedRootVolume } from '../images.ts';
+import { ensureDefaultVpc, findSubnet } from '../network.ts';
+import { findGroup } from '../security-groups.ts';
+import type { InstanceRow, SubnetRow } from '../store.ts';
+import { applyTagSpecifications, type TagSpecification } from '../tags.ts';
+import { allocateIp, intToIp, parseCidr } from '../../../engines/network/ipam.ts';
+import { instanceShape } from './shape.ts';
+import type { InstanceLifecycle } from './lifecycle.ts';
+
+export interface RunInstancesInput {
+  ImageId?: string; InstanceType?: string; MinCount: number; MaxCount: number; UserData?: string; KeyName?: string;
+  SecurityGroupIds?: string[]; SecurityGroups?: string[]; SubnetId?: string; TagSpecifications?: TagSpecification[];
+  ClientToken?: string; Placement?: { AvailabilityZone?: string; Tenancy?: string };
+  InstanceInitiatedShutdownBehavior?: string; DisableApiTermination?: boolean;
+}
+
+/** AWS: user data is limited to 16 KB in raw form, before base64. */
+export const MAX_USER_DATA = 16 * 1024;
+
+export function decodeUserData(b64: string | undefined): string | undefined {
+  if (b64 === undefined || b64 === '') return undefined;
+  const clean = b64.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) throw new InvalidParameterValue('Invalid BASE64 encoding of user data.');
+  const raw = Buffer.from(clean, 'base64');
+  if (raw.length > MAX_USER_DATA) throw new InvalidParameterValue(`User data is limited to ${MAX_USER_DATA} bytes`);
+  return raw.toString('base64');
+}
+
+function pickSubnet(d: Ec2Deps, s: Scope, input: RunInstancesInput, subnets: SubnetRow[]): SubnetRow {
+  if (input.SubnetId) return findSubnet(d, s, input.SubnetId);
+  const az = input.Placement?.AvailabilityZone;
+  if (az) {
+    const sub = subnets.find((x) => x.az === az);
+    if (!sub) throw new InvalidZoneNotFound(`Invalid availability zone: [${az}]`);
+    return sub;
+  }
+  // AWS picks an AZ for you; Nimbus spreads launches over the default subnets.
+  const counts = new Map(subnets.map((x) => [x.id, 0]));
+  for (const i of d.store.instances(s)) if (i.state !== 'terminated' && counts.has(i.subnet_id)) counts.set(i.subnet_id, counts.get(i.subnet_id)! + 1);
+  return [...subnets].sort((a, b) => counts.get(a.id)! - counts.get(b.id)!)[0];
+}
+
+export function runInstancesHandler(d: Ec2Deps, lifecycle: InstanceLifecycle, maxInstances: number) {
+  return (input: RunInstancesInput, ctx: Scope) => {
+    if (!input.ImageId) throw new MissingParameter('The request must contain the parameter ImageId');
+    if (!Number.isInteger(input.MinCount) || input.MinCount < 1) throw new InvalidParameterValue(`Value (${input.MinCount}) for parameter minCount is invalid. Expected a positive integer.`);
+    if (!Number.isInteger(input.MaxCount) || input.MaxCount < input.MinCount) throw new InvalidParameterValue(`Value (${input.MaxCount}) for parameter maxCount is invalid. Expected a value greater than or equal to minCount.`);
+    if (input.ClientToken) {
+      const prior = d.store.instancesByToken(ctx, input.ClientToken);
+      if (prior.length) return reservation(d, ctx, prior);
+    }
+    const image = findImage(d, ctx, input.ImageId);
+    // AWS: the default instance type is m1.small; Nimbus doesn't offer previous generations, so t3.micro.
+    const typeName = input.InstanceType ?? 't3.micro';
+    if (!instanceType(typeName)) throw new InvalidParameterValue(`Invalid value '${typeName}' for InstanceType.`);
+    if (input.Placement?.Tenancy && input.Placement.Tenancy !== 'default') {
+      throw new InvalidParameterValue(`Tenancy '${input.Placement.Tenancy}' is not available yet in Nimbus (dedicated hosts arrive with billing)`);
+    }
+    const userData = decodeUserData(input.UserData);
+    if (input.KeyName && !d.store.keyPairByName(ctx, input.KeyName)) throw new InvalidKeyPairNotFound(`The key pair '${input.KeyName}' does not exist`);
+    const behavior = input.InstanceInitiatedShutdownBehavior ?? 'stop';
+    if (behavior !== 'stop' && behavior !== 'terminate') throw new InvalidParameterValue(`Invalid value '${behavior}' for InstanceInitiatedShutdownBehavior`);
+    const { vpc, subnets } = ensureDefaultVpc(d, ctx);
+    if (input.SubnetId && input.Placement?.AvailabilityZone) {
+      const sub = findSubnet(d, ctx, input.SubnetId);
+      if (sub.az !== input.Placement.AvailabilityZone) throw new InvalidParameterCombination('The specified subnet is not in the specified availability zone');
+    }
+    const subnet = pickSubnet(d, ctx, input, subnets);
+    let groupIds = (input.SecurityGroupIds ?? []).map((id) => findGroup(d, ctx, id).id);
+    for (const name of input.SecurityGroups ?? []) {
+      const g = d.store.groupByName(ctx, vpc.id, name);
+      if (!g) throw new InvalidParameterValue(`The security group '${name}' does not exist in VPC '${vpc.id}'`);
+      groupIds.push(g.id);
+    }
+    if (!groupIds.length) groupIds = [d.store.groupByName(ctx, vpc.id, 'default')!.id];
+    groupIds = [...new Set(groupIds)];
+
+    const rows = d.store.tx(() => {
+      const live = d.store.liveInstances().length;
+      const count = Math.min(input.MaxCount, maxInstances - live);
+      if (count < input.MinCount) {
+        throw new InsufficientInstanceCapacity(`We currently do not have sufficient ${typeName} capacity: this Nimbus runs at most ${maxInstances} instances (--max-instances)`);
+      }
+      const used = d.store.usedIps();
+      const gw = new Set([intToIp(parseCidr(d.vpcCidr).base + 1)]);
+      const reservationId = d.ids.next('r');
+      const now = d.clock.now();
+      const out: InstanceRow[] = [];
+      for (let i = 0; i < count; i++) {
+        const ip = allocateIp(subnet.cidr, used, gw);
+        if (!ip) throw new InsufficientInstanceCapacity(`There are not enough free addresses in subnet '${subnet.id}'`);
+        used.add(ip);
+        const row: InstanceRow = {
+          id: d.ids.next('i'), account: ctx.account, region: ctx.region, reservation_id: reservationId, launch_index: i, image_id: image.id, instance_type: typeName, state: 'pending',
+          subnet_id: subnet.id, vpc_id: subnet.vpc_id, az: subnet.az, private_ip: ip, key_name: input.KeyName ?? null, user_data: userData ?? null,
+          client_token: input.ClientToken ?? null, launch_time: now, state_transition_reason: '', state_reason_code: 'pending',
+          state_reason_message: 'pending', security_group_ids: JSON.stringify(groupIds), shutdown_behavior: behavior,
+          disable_api_termination: input.DisableApiTermination ? 1 : 0, driver_token: null, terminated_at: null, updated_at: now,
+        };
+        d.store.insertInstance(row);
+        const rootVol = d.ids.next('vol');
+        d.store.insertVolume({
+          id: rootVol, account: ctx.account, region: ctx.region, az: subnet.az, size_gib: 8, volume_type: 'gp3', iops: 3000, state: 'in-use', created_at: now,
+          instance_id: row.id, device: '/dev/xvda', attach_state: 'attached', attach_time: now, delete_on_termination: 1,
+        });
+        seedRootVolume(d, image.id, rootVol);
+        applyTagSpecifications(d, ctx, row.id, 'instance', input.TagSpecifications);
+        applyTagSpecifications(d, ctx, rootVol, 'volume', input.TagSpecifications);
+        out.push(row);
+      }
+      return out;
+    });
+    for (const r of rows) void lifecycle.boot(r.id);
+    return reservation(d, ctx, rows.map((r) => d.store.instance(r.id)!));
+  };
+}
+
+function reservation(d: Ec2Deps, s: Scope, rows: InstanceRow[]) {
+  const groups = (JSON.parse(rows[0].security_group_ids) as string[]).map((id) => ({ GroupId: id, GroupName: d.store.group(id)?.name }));
+  return { ReservationId: rows[0].reservation_id, OwnerId: s.account, Groups: groups, Instances: rows.map((r) => instanceShape(d, r)) };
+}

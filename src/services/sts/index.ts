@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import type { RequestContext } from '../../gateway/context.ts';
+import type { ServiceDefinition } from '../../gateway/registry.ts';
+import { protocols } from '../../protocol/index.ts';
+import type { ServiceModel } from '../../protocol/types.ts';
+
+// STS: just "who am I", so tools (the AWS CLI, Terraform, SDK credential checks) can confirm the
+// account they talk to. The account is the default one, or the 12-digit access key id.
+const model = JSON.parse(readFileSync(new URL('../../../models/sts.json', import.meta.url), 'utf8')) as ServiceModel;
+
+export function createStsService(): ServiceDefinition {
+  return {
+    name: 'sts',
+    model,
+    protocols: [protocols.query],
+    handlers: {
+      GetCallerIdentity: (_input: unknown, ctx: RequestContext) => ({
+        UserId: ctx.accessKeyId || 'AIDANIMBUSDEFAULTUSER',
+        Account: ctx.account,
+        Arn: `arn:aws:iam::${ctx.account}:root`,
+      }),
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNimbus, type Nimbus } from '../../src/app.ts';
+import { defaultConfig, type NimbusConfig } from '../../src/core/config.ts';
+import { silentLogger, createLogger } from '../../src/core/log.ts';
+
+// Tests use their own bridge prefix and address range, so they never touch a Nimbus a developer runs.
+export const TEST_VPC_CIDR = '172.30.0.0/16';
+
+export interface TestNimbus {
+  nimbus: Nimbus;
+  ec2: EC2Client;
+  endpoint: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startTestNimbus(over: Partial<NimbusConfig> = {}): Promise<TestNimbus> {
+  const dataDir = over.dataDir ?? mkdtempSync(join(tmpdir(), 'nimbus-test-'));
+  const config = defaultConfig({
+    port: 0, dataDir, vpcCidr: TEST_VPC_CIDR, namePrefix: `nbt${process.pid % 100000}`, stopGraceMs: 500, ...over,
+  });
+  const log = process.env.NIMBUS_TEST_LOG ? createLogger('debug') : silentLogger;
+  const nimbus = await startNimbus(config, log);
+  const ec2 = sdkClient(EC2Client, nimbus.endpoint);
+  return {
+    nimbus, ec2, endpoint: nimbus.endpoint, dataDir,
+    async close() {
+      ec2.destroy();
+      await nimbus.close({ stopInstances: true });
+      if (!over.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function sdkClient<T>(Client: new (cfg: any) => T, endpoint: string, region = 'us-east-1'): T {
+  return new Client({ endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+}
+
+/** Polls until fn returns a truthy value (bounded: tests never hang). */
+export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/** GET http://ip:port/path with a short timeout; resolves to the status and body, or undefined if unreachable. */
+export async function httpGet(url: string, timeoutMs = 1000): Promise<{ status: number; body: string } | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, body: await res.text() };
+  } catch {
+    return undefined;
+  }
+}
+
+export const isRoot = process.getuid?.() === 0 && process.platform === 'linux';
