@@ -41,6 +41,10 @@ export interface ServiceModel {
   };
   operations: Record<string, OperationModel>;
   shapes: Record<string, Shape>;
+  /** Every operation of the full AWS model (ours is trimmed), so "not implemented yet" differs from "no such action". */
+  _allOperations?: string[];
+  /** Where the trimmed model came from (botocore version and file). */
+  _source?: string;
 }
 
 export interface OperationModel {

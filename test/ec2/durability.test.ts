@@ -21,7 +21,7 @@ function freePort(): Promise<number> {
 /** Starts `nimbus up` as a real separate process, so it can be killed with SIGKILL. */
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, NIMBUS_VPC_CIDR: TEST_VPC_CIDR, NIMBUS_NAME_PREFIX: `nbk${process.pid % 100000}`, NIMBUS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, NIMBUS_VPC_CIDR: TEST_VPC_CIDR, NIMBUS_NAME_PREFIX: `nbd${process.pid % 100000}`, NIMBUS_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,0 +1,475 @@
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from '../../core/log.ts';
+import type {
+  Driver, DriverCapabilities, ExecOptions, ExecResult, ExitInfo, IngressRule, VolumeMount, WorkloadHandle, WorkloadSpec, WorkloadStats,
+} from '../driver.ts';
+import { cgroupStats, destroyCgroup, procsFiles, type CgroupHost, type CgroupSet } from './cgroups.ts';
+import { applyRuleset, renderRuleset } from './firewall.ts';
+import { bootScript, fstab, meminfo } from './init-script.ts';
+import {
+  ensureBridge, deleteBridge, hostBatch, namespacesWithPrefix, NetDeleter, netNames, netnsInode, netnsInUse, nsBatch, validateNetwork,
+  type NetNames,
+} from './netns.ts';
+import { probeHost, type Tools } from './probe.ts';
+import { delay, run, sq } from './run.ts';
+import { spawnBoot } from './spawn.ts';
+import { decodeToken, encodeToken, firstChild, processStart, type TokenData } from './token.ts';
+import { inGuest, linkPlain, mountInto, plainVolumesDir, unlinkPlain, unmountFrom, type Stash } from './volumes.ts';
+
+// The process driver: an instance is a process tree in its own pid/mount/uts/ipc/net namespaces,
+// limited by a cgroup, with a veth on the Nimbus bridge and nftables for its security groups.
+// Without root (or with forcePlain) it degrades to a plain detached process and says so.
+//
+// LIMITATIONS
+// - No root filesystem of its own: the instance sees the host's files (with a private /tmp, its own
+//   /proc, hostname and a /proc/meminfo showing the type's memory). Volume mount points are created
+//   on the host filesystem (mkdir), as the instance shares it.
+// - nproc shows min(vcpus, host CPUs); the CPU quota is still vcpus × 100%.
+// - Plain mode: no limits, no private IP (servers bind on the host), no security groups, volumes
+//   are symlinks under <stateDir>/volumes (NIMBUS_VOLUMES_DIR), stats() returns undefined.
+
+export interface ProcessDriverOptions {
+  dataDir: string;
+  log: Logger;
+  /** Prefix for the bridge, netns, veths and cgroups this driver creates. */
+  namePrefix: string;
+  bridge: { name: string; gatewayCidr: string };
+  /** Put on the bridge as a /32 so instances reach IMDS through their default route. */
+  metadataAddress: string;
+  forcePlain?: boolean;
+  pidsMax?: number;
+  bootTimeoutMs?: number;
+}
+
+interface Workload {
+  spec: WorkloadSpec;
+  mode: 'namespaces' | 'plain';
+  pid: number;
+  start: number;
+  initPid?: number;
+  net?: NetNames;
+  cg?: CgroupSet;
+  stash: Stash;
+  child?: ChildProcess;
+  token: string;
+  gone: boolean;
+  stopping?: Promise<void>;
+  exited: Promise<void>;
+  markExited: () => void;
+  ruleset?: string;
+  ingress: Promise<void>;
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export class ProcessDriver implements Driver {
+  readonly name = 'process';
+  private caps: DriverCapabilities = {
+    driver: 'process', isolation: 'none', resourceLimits: false, privateNetwork: false, firewall: false, warnings: ['driver not initialised'],
+  };
+  private tools?: Tools;
+  private cgroups?: CgroupHost;
+  private deleter?: NetDeleter;
+  private workloads = new Map<string, Workload>();
+  /** Names handed out to workloads that are starting or running (collision check). */
+  private names = new Map<string, NetNames>();
+  private listeners: ((info: ExitInfo) => void)[] = [];
+  private poller?: NodeJS.Timeout;
+  private closed = false;
+  private dataDir: string;
+
+  constructor(private opts: ProcessDriverOptions) {
+    this.dataDir = resolve(opts.dataDir);
+  }
+
+  private get namespaced(): boolean {
+    return this.caps.isolation === 'namespaces';
+  }
+
+  private get stashDir(): string {
+    return join('/run', this.opts.namePrefix);
+  }
+
+  async init(): Promise<DriverCapabilities> {
+    const { namePrefix: prefix, bridge } = this.opts;
+    await mkdir(this.dataDir, { recursive: true });
+    const probe = await probeHost(prefix, this.opts.forcePlain ?? false);
+    const warnings = [...probe.warnings];
+    if (probe.tools && probe.cgroups) {
+      try {
+        await ensureBridge(probe.tools.ip, bridge.name, bridge.gatewayCidr, this.opts.metadataAddress);
+        await mkdir(join(this.stashDir, 'data'), { recursive: true });
+        await mkdir(join(this.stashDir, 'state'), { recursive: true });
+        this.tools = probe.tools;
+        this.cgroups = probe.cgroups;
+        this.deleter = new NetDeleter(probe.tools.ip);
+      } catch (err) {
+        warnings.push(`cannot set up bridge ${bridge.name} (${(err as Error).message}): instances run as plain processes without CPU/memory limits, private IPs or security groups`);
+      }
+    }
+    const ns = !!this.tools;
+    this.caps = {
+      driver: 'process', isolation: ns ? 'namespaces' : 'none', resourceLimits: ns, cgroupVersion: ns ? this.cgroups!.version : undefined,
+      privateNetwork: ns, firewall: ns && probe.firewall, warnings,
+    };
+    if (ns) await this.removeLeftovers();
+    for (const w of warnings) this.opts.log.warn(`process driver: ${w}`);
+    return this.capabilities();
+  }
+
+  capabilities(): DriverCapabilities {
+    return { ...this.caps, warnings: [...this.caps.warnings] };
+  }
+
+  /**
+   * A previous run may have died (kill -9, host reboot) and left host objects behind. Namespaces that
+   * no process is in and empty cgroups cannot belong to a live workload, so they go now; live ones
+   * are left for adopt().
+   */
+  private async removeLeftovers(): Promise<void> {
+    const inUse = await netnsInUse();
+    const stale: string[] = [];
+    for (const ns of await namespacesWithPrefix(this.opts.namePrefix)) {
+      const ino = await netnsInode(ns);
+      if (ino === undefined || !inUse.has(ino)) stale.push(ns);
+    }
+    await Promise.all(stale.map((ns) => this.deleter!.delete({ ns })));
+    // rmdir only succeeds on a cgroup without tasks: live workloads keep theirs.
+    for (const dir of await this.cgroups!.list(this.opts.namePrefix)) await rmdir(dir).catch(() => undefined);
+    if (stale.length) this.opts.log.info({ count: stale.length }, 'process driver: removed leftover network namespaces');
+  }
+
+  async start(spec: WorkloadSpec): Promise<WorkloadHandle> {
+    if (this.closed) throw new Error('process driver is shut down');
+    if (this.workloads.has(spec.id) || this.names.has(spec.id)) throw new Error(`workload ${spec.id} is already running`);
+    const w = this.namespaced ? await this.startNamespaced(spec) : await this.startPlain(spec);
+    this.workloads.set(spec.id, w);
+    return { id: spec.id, pid: w.pid, token: w.token };
+  }
+
+  private stashFor(spec: WorkloadSpec): Stash {
+    const stash: Stash = [[this.dataDir, join(this.stashDir, 'data')]];
+    const state = resolve(spec.stateDir);
+    if (inGuest(stash, state) === state) stash.push([state, join(this.stashDir, 'state')]);
+    return stash;
+  }
+
+  private async startNamespaced(spec: WorkloadSpec): Promise<Workload> {
+    const tools = this.tools!;
+    const prefix = this.opts.namePrefix;
+    if (spec.network) validateNetwork(spec.network);
+    const taken = new Set([...this.names.values()].flatMap((n) => [n.ns, n.veth]));
+    const net = netNames(prefix, spec.id, (n) => taken.has(n.ns) || taken.has(n.veth));
+    this.names.set(spec.id, net);
+    const stash = this.stashFor(spec);
+    const state = resolve(spec.stateDir);
+    const file = (name: string) => join(state, name);
+    const cpus = this.cgroups!.pickCpus(spec.vcpus);
+    let cg: CgroupSet | undefined;
+    try {
+      const ruleset = renderRuleset(spec.ingress);
+      const guestVolumes = spec.volumes.map((v) => ({ source: inGuest(stash, resolve(v.hostPath)), target: v.mountPath }));
+      const [set] = await Promise.all([
+        this.cgroups!.create(prefix, spec.id, { memoryMiB: spec.memoryMiB, vcpus: spec.vcpus, pidsMax: this.opts.pidsMax ?? 4096 }, cpus),
+        writeFile(file('meminfo'), meminfo(spec.memoryMiB)),
+        writeFile(file('fstab'), fstab({ stashes: stash, meminfo: inGuest(stash, file('meminfo')), volumes: guestVolumes })),
+        this.caps.firewall ? writeFile(file('ingress.nft'), ruleset) : undefined,
+        spec.userData ? writeFile(file('user-data'), spec.userData, { mode: 0o755 }) : undefined,
+      ]);
+      cg = set;
+      const script = bootScript({
+        spec, tools, procsFiles: procsFiles(set),
+        net: {
+          ns: net.ns,
+          hostBatch: spec.network ? hostBatch(net, this.opts.bridge.name, spec.network) : `netns add ${net.ns}\n`,
+          nsBatch: spec.network ? nsBatch(spec.network) : 'link set lo up\n',
+        },
+        nftFile: this.caps.firewall ? file('ingress.nft') : undefined,
+        taskset: this.cgroups!.hasCpuset ? undefined : cpus,
+        fstabFile: file('fstab'),
+        userDataPath: spec.userData ? inGuest(stash, file('user-data')) : undefined,
+      });
+      await writeFile(file('boot.sh'), script, { mode: 0o755 });
+      const { child, pid } = await spawnBoot({
+        sh: tools.sh, script: file('boot.sh'), phase: 'host', stateDir: state, cwd: '/', env: this.envOf(spec), timeoutMs: this.opts.bootTimeoutMs ?? 30_000,
+      });
+      const [start, initPid] = await Promise.all([processStart(pid), firstChild(pid)]);
+      const w = this.track(spec, { mode: 'namespaces', pid, start: start ?? 0, initPid, net: spec.network ? net : { ns: net.ns, veth: '' }, cg: set, stash, child });
+      w.ruleset = this.caps.firewall ? ruleset : undefined;
+      return w;
+    } catch (err) {
+      await Promise.all([cg ? destroyCgroup(cg) : undefined, this.deleter!.delete(net)]);
+      this.names.delete(spec.id);
+      throw err;
+    }
+  }
+
+  private async startPlain(spec: WorkloadSpec): Promise<Workload> {
+    const state = resolve(spec.stateDir);
+    this.names.set(spec.id, { ns: '', veth: '' });
+    try {
+      await Promise.all([
+        spec.userData ? writeFile(join(state, 'user-data'), spec.userData, { mode: 0o755 }) : undefined,
+        ...spec.volumes.map((v) => linkPlain(state, v)),
+      ]);
+      await writeFile(join(state, 'boot.sh'), bootScript({ spec, procsFiles: [], userDataPath: spec.userData ? join(state, 'user-data') : undefined }), { mode: 0o755 });
+      const env = { ...this.envOf(spec), NIMBUS_VOLUMES_DIR: plainVolumesDir(state) };
+      const { child, pid } = await spawnBoot({
+        sh: '/bin/sh', script: join(state, 'boot.sh'), phase: 'plain', stateDir: state, cwd: state, env, timeoutMs: this.opts.bootTimeoutMs ?? 30_000,
+      });
+      const start = await processStart(pid);
+      return this.track(spec, { mode: 'plain', pid, start: start ?? 0, initPid: pid, stash: [], child });
+    } catch (err) {
+      this.names.delete(spec.id);
+      throw err;
+    }
+  }
+
+  private envOf(spec: WorkloadSpec): NodeJS.ProcessEnv {
+    return { PATH: DEFAULT_PATH, HOME: '/root', ...spec.env };
+  }
+
+  /** Registers a live workload and wires its exit (child 'exit' for ours, /proc polling for adopted ones). */
+  private track(spec: WorkloadSpec, t: Omit<Workload, 'spec' | 'token' | 'gone' | 'exited' | 'markExited' | 'ingress'>): Workload {
+    let markExited!: () => void;
+    const exited = new Promise<void>((r) => (markExited = r));
+    const data: TokenData = { v: 1, mode: t.mode, pid: t.pid, start: t.start, net: t.net, cg: t.cg };
+    const w: Workload = { ...t, spec, token: encodeToken(data), gone: false, exited, markExited, ingress: Promise.resolve() };
+    if (t.child) {
+      t.child.once('exit', (code, signal) => void this.onWorkloadExit(w, code, signal));
+      if (t.child.exitCode !== null || t.child.signalCode !== null) void this.onWorkloadExit(w, t.child.exitCode, t.child.signalCode);
+    } else this.ensurePoller();
+    return w;
+  }
+
+  private ensurePoller(): void {
+    if (this.poller) return;
+    this.poller = setInterval(() => {
+      for (const w of this.workloads.values()) {
+        if (w.child || w.gone) continue;
+        void processStart(w.pid).then((s) => {
+          if (s !== w.start) void this.onWorkloadExit(w, null, null);
+        });
+      }
+    }, 500);
+    this.poller.unref();
+  }
+
+  private async onWorkloadExit(w: Workload, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    if (w.gone) return;
+    w.gone = true;
+    w.markExited();
+    // A requested stop cleans up itself and reports nothing; after shutdown nobody is listening.
+    if (w.stopping || this.closed) return;
+    const stats = w.cg ? await cgroupStats(w.cg) : undefined;
+    const oomKilled = (signal === 'SIGKILL' || (code === null && signal === null)) && (stats?.oomKills ?? 0) > 0;
+    await this.release(w);
+    if (this.workloads.get(w.spec.id) === w) this.workloads.delete(w.spec.id);
+    const info: ExitInfo = { id: w.spec.id, code, signal, oomKilled };
+    this.opts.log.info(info, 'process driver: workload exited');
+    for (const l of this.listeners) {
+      try {
+        l(info);
+      } catch (err) {
+        this.opts.log.error({ err }, 'exit listener failed');
+      }
+    }
+  }
+
+  /** Frees a workload's host objects once its processes are gone. */
+  private async release(w: { spec?: WorkloadSpec; net?: NetNames; cg?: CgroupSet; id?: string; pid?: number }): Promise<void> {
+    // Stragglers of the process group (plain mode has no pid namespace to take them down). A pid
+    // is not reused while it still names a live process group, so this cannot hit a stranger.
+    if (w.pid) {
+      try {
+        process.kill(-w.pid, 'SIGKILL');
+      } catch {
+        /* nothing left */
+      }
+    }
+    await Promise.all([
+      w.cg ? destroyCgroup(w.cg) : undefined,
+      w.net && this.deleter ? this.deleter.delete(w.net) : undefined,
+    ]);
+    const id = w.spec?.id ?? w.id;
+    if (id) this.names.delete(id);
+  }
+
+  private signal(w: Workload, sig: NodeJS.Signals): void {
+    try {
+      process.kill(-w.pid, sig);
+    } catch {
+      try {
+        process.kill(w.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  /** Resolves when the workload's main process is gone (adopted ones are polled quickly here). */
+  private async waitGone(w: Workload, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    if (w.child) {
+      await Promise.race([w.exited, delay(ms)]);
+      return w.gone;
+    }
+    while (!w.gone && Date.now() < deadline) {
+      if ((await processStart(w.pid)) !== w.start) {
+        w.gone = true;
+        w.markExited();
+        break;
+      }
+      await delay(20);
+    }
+    return w.gone;
+  }
+
+  stop(id: string, opts: { graceMs?: number } = {}): Promise<void> {
+    const w = this.workloads.get(id);
+    if (!w) return Promise.resolve();
+    if (w.stopping) return w.stopping;
+    w.stopping = (async () => {
+      const grace = opts.graceMs ?? 3000;
+      if (!w.gone && grace > 0) {
+        this.signal(w, 'SIGTERM');
+        await this.waitGone(w, grace);
+      }
+      if (!w.gone) {
+        this.signal(w, 'SIGKILL');
+        await this.waitGone(w, 5000);
+      }
+      await this.release(w);
+      if (this.workloads.get(id) === w) this.workloads.delete(id);
+    })();
+    return w.stopping;
+  }
+
+  async adopt(handle: WorkloadHandle, spec: WorkloadSpec): Promise<boolean> {
+    if (this.workloads.has(spec.id)) return this.isRunning(spec.id);
+    const t = decodeToken(handle.token);
+    if (!t) return false;
+    const alive = (await processStart(t.pid)) === t.start;
+    const mode = this.namespaced ? 'namespaces' : 'plain';
+    if (alive && t.mode === mode) {
+      const initPid = mode === 'plain' ? t.pid : await firstChild(t.pid);
+      if (t.net) this.names.set(spec.id, t.net);
+      const w = this.track(spec, { mode, pid: t.pid, start: t.start, initPid, net: t.net, cg: t.cg, stash: mode === 'plain' ? [] : this.stashFor(spec) });
+      this.workloads.set(spec.id, w);
+      return true;
+    }
+    if (alive) {
+      // Started by a driver in another mode (e.g. namespaced, now plain): it cannot be managed, so it goes.
+      try {
+        process.kill(-t.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await this.release({ id: spec.id, net: t.net, cg: this.cgroups ? t.cg : undefined });
+    return false;
+  }
+
+  isRunning(id: string): boolean {
+    const w = this.workloads.get(id);
+    return !!w && !w.gone && !w.stopping;
+  }
+
+  onExit(listener: (info: ExitInfo) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private running(id: string): Workload {
+    const w = this.workloads.get(id);
+    if (!w || w.gone) throw new Error(`workload ${id} is not running`);
+    return w;
+  }
+
+  private initPidOf(w: Workload): number {
+    if (w.initPid) return w.initPid;
+    const text = readFileSync(`/proc/${w.pid}/task/${w.pid}/children`, 'utf8');
+    const pid = Number(text.trim().split(/\s+/)[0]);
+    if (!(pid > 0)) throw new Error(`workload ${w.spec.id} has no init process`);
+    w.initPid = pid;
+    return pid;
+  }
+
+  /** sh one-liner that joins the workload's cgroups, then enters all its namespaces and runs "$@". */
+  private enterScript(w: Workload): string {
+    const t = this.tools!;
+    const join = procsFiles(w.cg!).map((f) => `echo $$ > ${sq(f)};`).join(' ');
+    return `${join} exec ${sq(t.nsenter)} -t ${this.initPidOf(w)} -n -m -u -i -p -- "$@"`;
+  }
+
+  async exec(id: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const w = this.running(id);
+    if (!argv.length) throw new Error('exec needs a command');
+    const env = this.envOf(w.spec);
+    const r = w.mode === 'namespaces'
+      ? await run(this.tools!.sh, ['-c', this.enterScript(w), 'nimbus-exec', ...argv], { env, cwd: '/', input: opts.input, timeoutMs: opts.timeoutMs, group: true })
+      : await run(argv[0], argv.slice(1), { env: { ...env, NIMBUS_VOLUMES_DIR: plainVolumesDir(w.spec.stateDir) }, cwd: w.spec.stateDir, input: opts.input, timeoutMs: opts.timeoutMs, group: true });
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  shellCommand(id: string): string[] {
+    const w = this.running(id);
+    const shell = 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi';
+    if (w.mode === 'plain') return ['/bin/sh', '-c', `cd ${sq(w.spec.stateDir)} && ${shell}`];
+    return [this.tools!.sh, '-c', this.enterScript(w), 'nimbus-shell', this.tools!.sh, '-c', shell];
+  }
+
+  async setIngress(id: string, rules: IngressRule[]): Promise<void> {
+    const w = this.running(id);
+    w.spec = { ...w.spec, ingress: rules };
+    if (w.mode !== 'namespaces' || !this.caps.firewall || !w.net) return;
+    const ruleset = renderRuleset(rules);
+    // Applied in call order per workload; unchanged rules cost nothing (groups are refreshed often).
+    const next = w.ingress.then(async () => {
+      if (w.gone || ruleset === w.ruleset) return;
+      await applyRuleset(this.tools! as Required<Tools>, w.net!.ns, ruleset);
+      w.ruleset = ruleset;
+    });
+    w.ingress = next.catch(() => undefined);
+    await next;
+  }
+
+  async attachVolume(id: string, volume: VolumeMount): Promise<void> {
+    const w = this.running(id);
+    w.spec = { ...w.spec, volumes: [...w.spec.volumes.filter((v) => v.volumeId !== volume.volumeId), volume] };
+    if (w.mode === 'plain') return linkPlain(w.spec.stateDir, volume);
+    await mountInto(this.tools!, this.initPidOf(w), inGuest(w.stash, resolve(volume.hostPath)), volume.mountPath);
+  }
+
+  async detachVolume(id: string, volume: VolumeMount): Promise<void> {
+    const w = this.running(id);
+    w.spec = { ...w.spec, volumes: w.spec.volumes.filter((v) => v.volumeId !== volume.volumeId) };
+    if (w.mode === 'plain') return unlinkPlain(w.spec.stateDir, volume);
+    await unmountFrom(this.tools!, this.initPidOf(w), volume.mountPath);
+  }
+
+  async stats(id: string): Promise<WorkloadStats | undefined> {
+    const w = this.workloads.get(id);
+    if (!w || w.gone || !w.cg) return undefined;
+    return cgroupStats(w.cg);
+  }
+
+  async shutdown(opts: { stopWorkloads: boolean }): Promise<void> {
+    if (opts.stopWorkloads) await Promise.all([...this.workloads.keys()].map((id) => this.stop(id, { graceMs: 2000 })));
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
+    if (!this.namespaced) return;
+    // The bridge and the prefix's cgroups stay while any workload (ours or one to adopt later) lives.
+    const live = [...this.workloads.values()].some((w) => !w.gone);
+    const others = (await namespacesWithPrefix(this.opts.namePrefix)).length > 0;
+    if (live || others) return;
+    await deleteBridge(this.tools!.ip, this.opts.bridge.name);
+    await this.cgroups!.unprepare(this.opts.namePrefix);
+    for (const d of ['data', 'state', '']) await rmdir(join(this.stashDir, d)).catch(() => undefined);
+  }
+}
+
+export { cleanupPrefix, findLeftovers } from './cleanup.ts';
