@@ -4,6 +4,7 @@ import type { ServiceDefinition } from '../../gateway/registry.ts';
 import { protocols } from '../../protocol/index.ts';
 import type { ServiceModel } from '../../protocol/types.ts';
 import type { Ec2Deps } from './deps.ts';
+import type { OperationName, Operations } from './generated/operations.ts';
 import { imageHandlers } from './images.ts';
 import { instanceTypeHandlers } from './instance-types.ts';
 import { actionHandlers } from './instances/actions.ts';
@@ -32,7 +33,8 @@ export interface Ec2Options {
 
 export function createEc2Service(d: Ec2Deps, opts: Ec2Options): { service: ServiceDefinition; lifecycle: InstanceLifecycle } {
   const lifecycle = new InstanceLifecycle(d);
-  const handlers: Record<string, (input: any, scope: { account: string; region: string }) => unknown> = {
+  // Typed by the codegen: each handler must accept the operation's input shape from the AWS model.
+  const handlers: { [K in OperationName]: (input: Operations[K]['input'], scope: { account: string; region: string }) => unknown } = {
     RunInstances: runInstancesHandler(d, lifecycle, opts.maxInstances),
     DescribeInstances: describeInstancesHandler(d),
     DescribeInstanceStatus: describeInstanceStatusHandler(d),
@@ -48,7 +50,9 @@ export function createEc2Service(d: Ec2Deps, opts: Ec2Options): { service: Servi
   };
   // Handlers see only the scope they act in (account + region), never the whole request.
   const scoped: Record<string, Handler> = {};
-  for (const [op, h] of Object.entries(handlers)) scoped[op] = (input, ctx: RequestContext) => h(input, { account: ctx.account, region: ctx.region });
+  for (const [op, h] of Object.entries(handlers) as [string, (input: unknown, scope: { account: string; region: string }) => unknown][]) {
+    scoped[op] = (input, ctx: RequestContext) => h(input, { account: ctx.account, region: ctx.region });
+  }
   return {
     lifecycle,
     service: {
