@@ -37,12 +37,22 @@ export function ruleStatement(r: IngressRule): string {
   return `${parts.join(' ')} accept`;
 }
 
-export function renderRuleset(rules: IngressRule[]): string {
+/**
+ * The ruleset for a workload. `fresh` is for a new netns: the table is only created. Otherwise the
+ * chain is declared (a no-op when it exists), flushed and refilled in the same transaction. Removing
+ * rules makes the kernel wait for an RCU grace period (~10 ms), which the start path avoids.
+ */
+export function renderRuleset(rules: IngressRule[], fresh = false): string {
   const statements = rules.map(ruleStatement).filter(Boolean);
   return [
-    // Declaring then deleting makes the delete valid whether or not the table exists yet.
-    'table inet nimbus {}',
-    'delete table inet nimbus',
+    ...(fresh ? [] : [
+      'table inet nimbus {',
+      '  chain input {',
+      '    type filter hook input priority 0; policy drop;',
+      '  }',
+      '}',
+      'flush chain inet nimbus input',
+    ]),
     'table inet nimbus {',
     '  chain input {',
     '    type filter hook input priority 0; policy drop;',

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../core/log.ts';
@@ -8,7 +8,7 @@ import type {
 } from '../driver.ts';
 import { cgroupStats, destroyCgroup, procsFiles, type CgroupHost, type CgroupSet } from './cgroups.ts';
 import { applyRuleset, renderRuleset } from './firewall.ts';
-import { bootScript, fstab, meminfo } from './init-script.ts';
+import { bootScript, fstab, hostsFile, meminfo, resolvConf } from './init-script.ts';
 import {
   ensureBridge, deleteBridge, hostBatch, namespacesWithPrefix, NetDeleter, netNames, netnsInode, netnsInUse, nsBatch, validateNetwork,
   type NetNames,
@@ -171,17 +171,24 @@ export class ProcessDriver implements Driver {
     let cg: CgroupSet | undefined;
     try {
       const ruleset = renderRuleset(spec.ingress);
+      // Shown over the host's files only where those exist (a bind mount needs a target).
+      const etcFiles: [string, string][] = [];
+      if (existsSync('/etc/hosts')) etcFiles.push([inGuest(stash, file('hosts')), '/etc/hosts']);
+      if (spec.network && existsSync('/etc/resolv.conf')) etcFiles.push([inGuest(stash, file('resolv.conf')), '/etc/resolv.conf']);
       const guestVolumes = spec.volumes.map((v) => ({ source: inGuest(stash, resolve(v.hostPath)), target: v.mountPath }));
       const [set] = await Promise.all([
         this.cgroups!.create(prefix, spec.id, { memoryMiB: spec.memoryMiB, vcpus: spec.vcpus, pidsMax: this.opts.pidsMax ?? 4096 }, cpus),
         writeFile(file('meminfo'), meminfo(spec.memoryMiB)),
-        writeFile(file('fstab'), fstab({ stashes: stash, meminfo: inGuest(stash, file('meminfo')), volumes: guestVolumes })),
-        this.caps.firewall ? writeFile(file('ingress.nft'), ruleset) : undefined,
+        writeFile(file('hosts'), hostsFile(spec)),
+        spec.network ? writeFile(file('resolv.conf'), resolvConf(spec.network.gateway)) : undefined,
+        writeFile(file('fstab'), fstab({ stashes: stash, meminfo: inGuest(stash, file('meminfo')), files: etcFiles, volumes: guestVolumes })),
+        this.caps.firewall ? writeFile(file('ingress.nft'), renderRuleset(spec.ingress, true)) : undefined,
         spec.userData ? writeFile(file('user-data'), spec.userData, { mode: 0o755 }) : undefined,
       ]);
       cg = set;
+
       const script = bootScript({
-        spec, tools, procsFiles: procsFiles(set),
+        spec, tools, procsFiles: [],
         net: {
           ns: net.ns,
           hostBatch: spec.network ? hostBatch(net, this.opts.bridge.name, spec.network) : `netns add ${net.ns}\n`,
@@ -195,7 +202,9 @@ export class ProcessDriver implements Driver {
       await writeFile(file('boot.sh'), script, { mode: 0o755 });
       const { child, pid } = await spawnBoot({
         sh: tools.sh, script: file('boot.sh'), phase: 'host', stateDir: state, cwd: '/', env: this.envOf(spec), timeoutMs: this.opts.bootTimeoutMs ?? 30_000,
+        beforeGo: (pid) => Promise.all(procsFiles(set).map((f) => writeFile(f, String(pid)))).then(() => undefined),
       });
+
       const [start, initPid] = await Promise.all([processStart(pid), firstChild(pid)]);
       const w = this.track(spec, { mode: 'namespaces', pid, start: start ?? 0, initPid, net: spec.network ? net : { ns: net.ns, veth: '' }, cg: set, stash, child });
       w.ruleset = this.caps.firewall ? ruleset : undefined;

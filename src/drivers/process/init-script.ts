@@ -14,7 +14,7 @@ import { sq } from './run.ts';
 export interface BootPlan {
   spec: WorkloadSpec;
   tools?: Tools;
-  /** cgroup.procs files to join first. */
+  /** cgroup.procs files the script joins itself; empty when Nimbus moves it (then it waits for "go" on stdin). */
   procsFiles: string[];
   net?: { ns: string; hostBatch: string; nsBatch: string };
   /** Path of the nft ruleset to load, when the firewall is available. */
@@ -48,6 +48,11 @@ export function bootScript(p: BootPlan): string {
       `  ${t.ip} -batch - <<'${EOF_MARK}' || exit 1`, p.net.hostBatch + EOF_MARK,
       `  ${t.ip} -n ${ns} -batch - <<'${EOF_MARK}' || exit 1`, p.net.nsBatch + EOF_MARK,
       ...(p.nftFile && t.nft ? [`  ${t.nsenter} --net=/run/netns/${ns} ${t.nft} -f ${sq(p.nftFile)} || exit 1`] : []),
+      ...(p.procsFiles.length ? [] : [
+        '  # Nimbus moves this shell into the cgroups meanwhile; nothing of the instance runs before that.',
+        '  read -r nimbus_go && [ "$nimbus_go" = go ] || exit 1',
+        '  exec </dev/null',
+      ]),
       '  exec 2>&4 4>&-',
       `  exec ${enter.map((a) => (a === '"$0"' ? a : sq(a))).join(' ')}`,
       '  ;;',
@@ -105,6 +110,8 @@ export interface FstabPlan {
   /** Host directories to keep reachable after /tmp etc. are covered: [host path, where inside]. */
   stashes: [string, string][];
   meminfo: string;
+  /** Generated files shown over host files, e.g. [stash path, '/etc/hosts']. */
+  files: [string, string][];
   volumes: { source: string; target: string }[];
 }
 
@@ -116,6 +123,7 @@ export function fstab(p: FstabPlan): string {
   const rows = [
     ...p.stashes.map(([src, dst]) => `${fsPath(src)} ${fsPath(dst)} none bind 0 0`),
     `${fsPath(p.meminfo)} /proc/meminfo none bind,ro 0 0`,
+    ...p.files.map(([src, dst]) => `${fsPath(src)} ${fsPath(dst)} none bind,ro 0 0`),
     // A distinctive source name: mount -a skips entries that look already mounted.
     'nimbus-tmp /tmp tmpfs mode=1777,nosuid,nodev 0 0',
     ...p.volumes.map((v) => `${fsPath(v.source)} ${fsPath(v.target)} none bind,X-mount.mkdir 0 0`),
@@ -134,4 +142,19 @@ export function meminfo(memoryMiB: number): string {
     ['CommitLimit', kb], ['Committed_AS', Math.round(kb * 0.03)], ['VmallocTotal', 34359738367], ['HugePages_Total', 0],
   ];
   return rows.map(([k, v]) => `${`${k}:`.padEnd(16)}${String(v).padStart(10)}${k.startsWith('HugePages') ? '' : ' kB'}`).join('\n') + '\n';
+}
+
+/** /etc/hosts of the instance: its hostname resolves to its private IP, as with the VPC resolver. */
+export function hostsFile(spec: WorkloadSpec): string {
+  const ip = spec.network?.ip ?? '127.0.1.1';
+  return `127.0.0.1 localhost\n${ip} ${spec.hostname}\n::1 localhost ip6-localhost ip6-loopback\n`;
+}
+
+/**
+ * /etc/resolv.conf of the instance. Nimbus runs no DNS server (yet): pointing at the bridge makes
+ * lookups fail at once (port unreachable) instead of timing out on a host resolver the instance
+ * cannot reach – e.g. python's http.server would otherwise take 10 s to start.
+ */
+export function resolvConf(gateway: string): string {
+  return `nameserver ${gateway}\noptions timeout:1 attempts:1\n`;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readlink, stat, writeFile } from 'node:fs/promises';
 import type { NetworkAttachment } from '../driver.ts';
-import { run, runOk } from './run.ts';
+import { delay, run, runOk } from './run.ts';
 
 // Network namespaces, veth pairs and the bridge. Every instance gets `<prefix>-<tail>` (a named
 // netns under /run/netns) and a veth pair whose host end `<prefix><tail>` is a bridge port and whose
@@ -97,9 +97,10 @@ export async function netnsInode(ns: string): Promise<number | undefined> {
 }
 
 /**
- * Coalesces deletions made in the same tick into one `ip -force -batch` (stopping 1,000 instances
- * costs a handful of processes, not 1,000). Deleting the host veth removes its peer at once; the
- * netns itself goes when its last process has exited.
+ * Coalesces deletions made in the same tick into one `ip -force -batch`. Only the netns is deleted:
+ * the kernel then tears down its devices (and with them the host ends of the veths) in a batched
+ * cleanup that needs one RCU grace period for many namespaces, where `ip link del` waits for one per
+ * veth (100 instances: ~0.1 s instead of ~3 s). delete() resolves once the veth is really gone.
  */
 export class NetDeleter {
   private pending: { lines: string[]; done: () => void }[] = [];
@@ -107,11 +108,19 @@ export class NetDeleter {
 
   constructor(private ip: string) {}
 
-  delete(n: Partial<NetNames>): Promise<void> {
-    const lines: string[] = [];
-    if (n.veth && existsSync(`/sys/class/net/${n.veth}`)) lines.push(`link del ${n.veth}`);
-    if (n.ns && existsSync(`/run/netns/${n.ns}`)) lines.push(`netns del ${n.ns}`);
-    if (!lines.length) return Promise.resolve();
+  async delete(n: Partial<NetNames>): Promise<void> {
+    const veth = n.veth && existsSync(`/sys/class/net/${n.veth}`) ? n.veth : undefined;
+    if (n.ns && existsSync(`/run/netns/${n.ns}`)) await this.batch([`netns del ${n.ns}`]);
+    if (!veth) return;
+    const deadline = Date.now() + 3000;
+    while (existsSync(`/sys/class/net/${veth}`)) {
+      // Still there: a process holds the netns, or the veth was never moved into it.
+      if (Date.now() > deadline) return this.batch([`link del ${veth}`]);
+      await delay(10);
+    }
+  }
+
+  private batch(lines: string[]): Promise<void> {
     return new Promise((done) => {
       this.pending.push({ lines, done });
       if (!this.scheduled) {

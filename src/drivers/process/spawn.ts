@@ -18,12 +18,18 @@ export async function spawnBoot(opts: {
   cwd: string;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
+  /**
+   * Runs once the process exists; the script waits for it (a line on stdin) before it enters the
+   * instance. Used to move it into its cgroups while it builds the network in parallel: a cgroup v1
+   * migration can wait for an RCU grace period (~10 ms), which then costs nothing on the start path.
+   */
+  beforeGo?: (pid: number) => Promise<void>;
 }): Promise<Spawned> {
   const console = await open(join(opts.stateDir, 'console.log'), 'a');
   let child: ChildProcess;
   try {
     child = spawn(opts.sh, [opts.script, opts.phase], {
-      detached: true, cwd: opts.cwd, env: opts.env, stdio: ['ignore', console.fd, console.fd, 'pipe'],
+      detached: true, cwd: opts.cwd, env: opts.env, stdio: [opts.beforeGo ? 'pipe' : 'ignore', console.fd, console.fd, 'pipe'],
     });
   } finally {
     await console.close();
@@ -54,6 +60,10 @@ export async function spawnBoot(opts: {
       if (/^ready$/m.test(text)) finish();
     });
     status.on('error', () => undefined);
+    if (opts.beforeGo) {
+      child.stdin!.on('error', () => undefined);
+      opts.beforeGo(child.pid!).then(() => child.stdin!.end('go\n'), (err: Error) => finish(err));
+    }
     child.once('error', (e) => finish(e));
     child.once('exit', (code, signal) => finish(new Error(`boot failed (${signal ?? `exit ${code}`}): ${text.trim() || 'see the console log'}`)));
   });

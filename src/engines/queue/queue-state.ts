@@ -158,6 +158,8 @@ export class QueueState {
     m.visibleAt = until;
     this.setState(m, INFLIGHT);
     this.heap.push(until, m);
+    // Only DELAYED and INFLIGHT messages need heap entries; keep the stale rest from piling up.
+    if (this.heap.size > 4096 && this.heap.size > 2 * (this.counts[DELAYED]! + this.counts[INFLIGHT]!)) this.heap.compact();
   }
 
   /** ChangeMessageVisibility: 0 (or a past time) makes it visible now. */

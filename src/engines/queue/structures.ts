@@ -46,13 +46,27 @@ export class TimeHeap {
     this.ep = [];
   }
 
+  /** Drops outdated entries and re-heapifies (a queue that deletes quickly leaves one per received message). */
+  compact(): void {
+    const keep: number[] = [];
+    for (let i = 0; i < this.at.length; i++) if (this.msg[i]!.epoch === this.ep[i]) keep.push(i);
+    this.at = keep.map((i) => this.at[i]!);
+    this.msg = keep.map((i) => this.msg[i]!);
+    this.ep = keep.map((i) => this.ep[i]!);
+    for (let i = (this.at.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
   private pop(): void {
     const last = this.at.length - 1;
     this.swap(0, last);
     this.at.pop();
     this.msg.pop();
     this.ep.pop();
-    let i = 0;
+    this.siftDown(0);
+  }
+
+  private siftDown(start: number): void {
+    let i = start;
     const n = this.at.length;
     for (;;) {
       const l = 2 * i + 1;
