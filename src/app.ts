@@ -9,6 +9,7 @@ import type { Logger } from './core/log.ts';
 import type { Driver, DriverCapabilities } from './drivers/driver.ts';
 import { ProcessDriver } from './drivers/process/index.ts';
 import { ComputeEngine } from './engines/compute/engine.ts';
+import { QueueEngine } from './engines/queue/index.ts';
 import { intToIp, parseCidr } from './engines/network/ipam.ts';
 import { startGateway } from './gateway/server.ts';
 import { ServiceRegistry } from './gateway/registry.ts';
@@ -66,6 +67,12 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
   ec2Deps.metadataEndpoint = metadataEndpoint;
   registry.add(ec2.service);
   registry.add(createStsService());
+  // Engines that must be closed (flushed) before the database, in reverse order of creation.
+  const closers: Array<() => Promise<void> | void> = [];
+  // The queue engine is shared: SQS serves it, SNS delivers into it, Lambda will poll it.
+  const queues = QueueEngine.open({ db, clock, ids, log });
+  closers.push(() => queues.close());
+  // --- more services register below (one block per service) ---
 
   // Instance workloads must be reachable from the gateway address on the bridge too (AWS_ENDPOINT_URL inside instances).
   const server = await startGateway({
@@ -74,14 +81,16 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
   });
   const extraServers: Server[] = [];
   if (capabilities.privateNetwork && config.host !== '0.0.0.0') {
-    const port = (server.address() as { port: number }).port;
+    const listenPort = (server.address() as { port: number }).port;
     extraServers.push(await startGateway({
       // No /_nimbus/ routes here: instances must not reach Nimbus's admin endpoints.
-      registry, clock, ids, log, defaultRegion: config.region, host: gateway, port,
+      registry, clock, ids, log, defaultRegion: config.region, host: gateway, port: listenPort,
       internal: () => ({ status: 403, headers: {}, body: 'Forbidden' }),
     }).catch(() => server));
   }
   const port = (server.address() as { port: number }).port;
+  // Known only now when port 0 asked the OS for a free port.
+  ec2Deps.apiEndpoint = capabilities.privateNetwork ? `http://${gateway}:${port}` : `http://${endpointHost}:${port}`;
   const reconciled = await ec2.lifecycle.reconcile();
   compute.startMonitor();
 
@@ -97,6 +106,7 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
         await new Promise((r) => s.close(() => r(undefined)));
       }
       await compute.shutdown(opts.stopInstances ?? true);
+      for (const c of closers.reverse()) await c();
       db.close();
       if (config.inMemory) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -342,6 +342,7 @@ export class ProcessDriver implements Driver {
     if (!w) return Promise.resolve();
     if (w.stopping) return w.stopping;
     w.stopping = (async () => {
+      const T0 = performance.now();
       const grace = opts.graceMs ?? 3000;
       if (!w.gone && grace > 0) {
         this.signal(w, 'SIGTERM');
@@ -351,7 +352,9 @@ export class ProcessDriver implements Driver {
         this.signal(w, 'SIGKILL');
         await this.waitGone(w, 5000);
       }
+      const tA = performance.now();
       await this.release(w);
+      (globalThis as any).REL = ((globalThis as any).REL ?? []); (globalThis as any).REL.push([tA - T0, performance.now() - tA]);
       if (this.workloads.get(id) === w) this.workloads.delete(id);
     })();
     return w.stopping;
