@@ -15,6 +15,14 @@ interface ServiceConfig {
   /** botocore data folder: <service>/<api version>. */
   botocore: string;
   operations: string[];
+  /**
+   * Services that speak JSON and query (awsQueryCompatible, e.g. SQS): the newest model is JSON-only and has lost
+   * the query serialization traits, which older botocore still has. Merge them back from the newest model of this
+   * folder whose protocol is `query` (see mergeQueryTraits), so one model drives both protocols.
+   */
+  mergeQueryTraits?: boolean;
+  /** Query traits for shapes newer than the query-era model (from the Smithy model's xmlName/awsQueryError traits). */
+  extraQueryTraits?: { listMembers?: Record<string, string>; errors?: Record<string, { code: string; httpStatusCode: number }> };
 }
 
 export const SERVICES: Record<string, ServiceConfig> = {
@@ -33,6 +41,46 @@ export const SERVICES: Record<string, ServiceConfig> = {
     ],
   },
   sts: { botocore: 'sts/2011-06-15', operations: ['GetCallerIdentity'] },
+  sns: {
+    botocore: 'sns/2010-03-31',
+    operations: [
+      'CreateTopic', 'DeleteTopic', 'ListTopics', 'GetTopicAttributes', 'SetTopicAttributes',
+      'Subscribe', 'ConfirmSubscription', 'Unsubscribe', 'ListSubscriptions', 'ListSubscriptionsByTopic',
+      'GetSubscriptionAttributes', 'SetSubscriptionAttributes', 'Publish', 'PublishBatch',
+      'TagResource', 'UntagResource', 'ListTagsForResource',
+    ],
+  },
+  sqs: {
+    botocore: 'sqs/2012-11-05',
+    operations: [
+      'CreateQueue', 'GetQueueUrl', 'ListQueues', 'DeleteQueue', 'GetQueueAttributes', 'SetQueueAttributes',
+      'TagQueue', 'UntagQueue', 'ListQueueTags', 'SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage',
+      'DeleteMessageBatch', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch', 'PurgeQueue',
+      'ListDeadLetterSourceQueues', 'StartMessageMoveTask', 'ListMessageMoveTasks', 'CancelMessageMoveTask',
+      'AddPermission', 'RemovePermission',
+    ],
+    // The newest model is JSON-only (awsQueryCompatible); the AWS CLI v2.9 / boto3 1.26 in Debian still speak query.
+    mergeQueryTraits: true,
+    extraQueryTraits: {
+      // Smithy xmlName of list members; the query-era model predates these shapes.
+      listMembers: { ListMessageMoveTasksResultEntryList: 'ListMessageMoveTasksResultEntry', MessageSystemAttributeList: 'AttributeName' },
+      // Smithy awsQueryError codes of error shapes the query-era model lacks (or has without a code).
+      errors: {
+        InvalidAddress: { code: 'InvalidAddress', httpStatusCode: 404 },
+        InvalidSecurity: { code: 'InvalidSecurity', httpStatusCode: 403 },
+        KmsAccessDenied: { code: 'KMS.AccessDeniedException', httpStatusCode: 400 },
+        KmsDisabled: { code: 'KMS.DisabledException', httpStatusCode: 400 },
+        KmsInvalidKeyUsage: { code: 'KMS.InvalidKeyUsageException', httpStatusCode: 400 },
+        KmsInvalidState: { code: 'KMS.InvalidStateException', httpStatusCode: 400 },
+        KmsNotFound: { code: 'KMS.NotFoundException', httpStatusCode: 400 },
+        KmsOptInRequired: { code: 'KMS.OptInRequired', httpStatusCode: 403 },
+        KmsThrottled: { code: 'KMS.ThrottlingException', httpStatusCode: 400 },
+        ReceiptHandleIsInvalid: { code: 'ReceiptHandleIsInvalid', httpStatusCode: 404 },
+        RequestThrottled: { code: 'RequestThrottled', httpStatusCode: 403 },
+        ResourceNotFoundException: { code: 'ResourceNotFoundException', httpStatusCode: 404 },
+      },
+    },
+  },
 };
 
 // Where botocore lives on the machines we regenerate on (pyenv first, then the distro package).
@@ -43,14 +91,66 @@ const BOTOCORE_ROOTS = [
 
 type Json = Record<string, any>;
 
-function findModel(folder: string): { path: string; root: string } {
+function findModel(folder: string, accept: (m: Json) => boolean = () => true): { path: string; root: string; model: Json } {
   for (const root of BOTOCORE_ROOTS) {
     for (const name of ['service-2.json.gz', 'service-2.json']) {
       const path = join(root, 'data', folder, name);
-      if (existsSync(path)) return { path, root };
+      if (!existsSync(path)) continue;
+      const raw = readFileSync(path);
+      const model = JSON.parse((path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8')) as Json;
+      if (accept(model)) return { path, root, model };
     }
   }
   throw new Error(`botocore model ${folder} not found under ${BOTOCORE_ROOTS.join(', ')}`);
+}
+
+/**
+ * Puts the query serialization traits of `old` (a query-protocol model of the same API) into `model` (its JSON
+ * successor), without changing what the JSON protocol sees:
+ * - xmlNamespace, `protocols: [json, query]`, output resultWrappers (`<Op>Result` where the old model has none);
+ * - list member / map key and value locationNames, shape-level locationNames and `flattened`, error codes;
+ * - member-level locationNames become shape-level ones on the target shape, because the JSON protocol reads
+ *   member-level locationNames as JSON keys (botocore does too) while shape-level ones only name XML/query
+ *   elements. Fails if a target shape would need two different names.
+ */
+export function mergeQueryTraits(model: Json, old: Json, extra: ServiceConfig['extraQueryTraits'] = {}): Json {
+  model.metadata = { ...model.metadata, protocols: ['json', 'query'], xmlNamespace: old.metadata.xmlNamespace };
+  for (const [name, op] of Object.entries<Json>(model.operations)) {
+    if (op.output) op.output = { ...op.output, resultWrapper: old.operations[name]?.output?.resultWrapper ?? `${name}Result` };
+  }
+  const names = new Map<string, string>();
+  for (const [name, shape] of Object.entries<Json>(model.shapes)) {
+    const was = old.shapes[name];
+    if (!was) continue;
+    if (was.locationName) shape.locationName = was.locationName;
+    if (was.flattened) shape.flattened = true;
+    if (was.error && !shape.error) shape.error = was.error;
+    for (const k of ['member', 'key', 'value']) if (shape[k] && was[k]?.locationName) shape[k] = { ...shape[k], locationName: was[k].locationName };
+    for (const [m, ref] of Object.entries<Json>(shape.members ?? {})) {
+      const oldRef = was.members?.[m];
+      if (!oldRef?.locationName) continue;
+      if (oldRef.flattened) ref.flattened = true;
+      const target = model.shapes[ref.shape];
+      const isFlatList = target.type === 'list' && (ref.flattened || target.flattened);
+      // A flattened list is named by its member's locationName, which the list shape already carries.
+      if (isFlatList && (target.member.locationName ?? old.shapes[ref.shape]?.member?.locationName) === oldRef.locationName) continue;
+      const prev = names.get(ref.shape);
+      if (prev !== undefined && prev !== oldRef.locationName) throw new Error(`${ref.shape} is named both ${prev} and ${oldRef.locationName}`);
+      names.set(ref.shape, oldRef.locationName);
+    }
+  }
+  for (const [shapeName, loc] of names) {
+    const was = old.shapes[shapeName]?.locationName;
+    if (was && was !== loc) throw new Error(`${shapeName} is named both ${was} and ${loc}`);
+    model.shapes[shapeName].locationName = loc;
+  }
+  for (const [name, loc] of Object.entries(extra.listMembers ?? {})) {
+    if (model.shapes[name]) model.shapes[name].member = { ...model.shapes[name].member, locationName: loc };
+  }
+  for (const [name, e] of Object.entries(extra.errors ?? {})) {
+    if (model.shapes[name] && !model.shapes[name].error) model.shapes[name].error = { ...e, senderFault: true };
+  }
+  return model;
 }
 
 function botocoreVersion(root: string): string {
@@ -106,10 +206,13 @@ export function trim(full: Json, operations: string[], source: string): Json {
 }
 
 export function trimService(service: string, cfg: ServiceConfig, outDir: string): string {
-  const { path, root } = findModel(cfg.botocore);
-  const raw = readFileSync(path);
-  const full = JSON.parse((path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8')) as Json;
-  const source = `botocore ${botocoreVersion(root)}: data/${cfg.botocore}/service-2.json`;
+  const { root, model: full } = findModel(cfg.botocore);
+  let source = `botocore ${botocoreVersion(root)}: data/${cfg.botocore}/service-2.json`;
+  if (cfg.mergeQueryTraits) {
+    const q = findModel(cfg.botocore, (m) => m.metadata?.protocol === 'query');
+    mergeQueryTraits(full, q.model, cfg.extraQueryTraits);
+    source += ` + query traits from botocore ${botocoreVersion(q.root)}`;
+  }
   const out = join(outDir, `${service}.json`);
   writeFileSync(out, JSON.stringify(trim(full, cfg.operations, source), null, 1) + '\n');
   return out;
@@ -123,7 +226,7 @@ function main(args: string[]): void {
     const cfg = SERVICES[name];
     if (!cfg && !list) throw new Error(`unknown service ${name}: add it to SERVICES in scripts/trim-model.ts`);
     const ops = list ? list.split(',').filter(Boolean) : cfg.operations;
-    const file = trimService(name, { botocore: cfg?.botocore ?? guessFolder(name), operations: ops }, outDir);
+    const file = trimService(name, { ...cfg, botocore: cfg?.botocore ?? guessFolder(name), operations: ops }, outDir);
     console.log(`wrote ${file} (${ops.length} operations)`);
   }
 }

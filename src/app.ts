@@ -73,6 +73,8 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
   const queues = QueueEngine.open({ db, clock, ids, log });
   closers.push(() => queues.close());
   // --- more services register below (one block per service) ---
+  // SQS: JSON and query protocols over the shared queue engine.
+  registry.add((await import('./services/sqs/index.ts')).createSqsService(queues));
 
   // Instance workloads must be reachable from the gateway address on the bridge too (AWS_ENDPOINT_URL inside instances).
   const server = await startGateway({

@@ -10,7 +10,7 @@ import { cgroupStats, destroyCgroup, procsFiles, type CgroupHost, type CgroupSet
 import { applyRuleset, renderRuleset } from './firewall.ts';
 import { bootScript, fstab, hostsFile, meminfo, resolvConf } from './init-script.ts';
 import {
-  ensureBridge, deleteBridge, hostBatch, namespacesWithPrefix, NetDeleter, netNames, netnsInode, netnsInUse, nsBatch, validateNetwork,
+  ensureBridge, deleteBridge, gatewayClashes, hostBatch, namespacesWithPrefix, NetDeleter, netNames, netnsInode, netnsInUse, nsBatch, validateNetwork,
   type NetNames,
 } from './netns.ts';
 import { probeHost, type Tools } from './probe.ts';
@@ -100,6 +100,10 @@ export class ProcessDriver implements Driver {
     const warnings = [...probe.warnings];
     if (probe.tools && probe.cgroups) {
       try {
+        const clash = await gatewayClashes(probe.tools.ip, bridge.name, bridge.gatewayCidr);
+        if (clash.length) {
+          warnings.push(`${bridge.gatewayCidr} is also on ${clash.join(', ')} (another Nimbus with the same VPC CIDR?): the host may route instance traffic there, so instances can be unreachable`);
+        }
         await ensureBridge(probe.tools.ip, bridge.name, bridge.gatewayCidr, this.opts.metadataAddress);
         await mkdir(join(this.stashDir, 'data'), { recursive: true });
         await mkdir(join(this.stashDir, 'state'), { recursive: true });
@@ -342,19 +346,22 @@ export class ProcessDriver implements Driver {
     if (!w) return Promise.resolve();
     if (w.stopping) return w.stopping;
     w.stopping = (async () => {
-      const T0 = performance.now();
       const grace = opts.graceMs ?? 3000;
       if (!w.gone && grace > 0) {
         this.signal(w, 'SIGTERM');
-        await this.waitGone(w, grace);
+        // A process forked by a shell just before the TERM may swallow it (the shell's handler is
+        // still installed until exec). One more TERM shortly after closes that window.
+        const first = Math.min(grace, 300);
+        if (!(await this.waitGone(w, first)) && grace > first) {
+          this.signal(w, 'SIGTERM');
+          await this.waitGone(w, grace - first);
+        }
       }
       if (!w.gone) {
         this.signal(w, 'SIGKILL');
         await this.waitGone(w, 5000);
       }
-      const tA = performance.now();
       await this.release(w);
-      (globalThis as any).REL = ((globalThis as any).REL ?? []); (globalThis as any).REL.push([tA - T0, performance.now() - tA]);
       if (this.workloads.get(id) === w) this.workloads.delete(id);
     })();
     return w.stopping;

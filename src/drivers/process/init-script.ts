@@ -27,6 +27,11 @@ export interface BootPlan {
 }
 
 const EOF_MARK = 'NIMBUS_BATCH_EOF';
+// Forward TERM/INT to every process of the instance, then leave once the user-data job is done.
+// Installed before "ready", so a stop right after start() is never lost (PID 1 ignores unhandled TERM).
+// TERM is not ignored afterwards (children forked later would inherit that); in plain mode the
+// kill reaches this shell too, and the guard makes that second run a no-op.
+const TRAP = `'[ -n "$nimbus_stopping" ] || { nimbus_stopping=1; kill -TERM $nimbus_target 2>/dev/null; }'`;
 
 export function bootScript(p: BootPlan): string {
   const { spec } = p;
@@ -57,6 +62,8 @@ export function bootScript(p: BootPlan): string {
       `  exec ${enter.map((a) => (a === '"$0"' ? a : sq(a))).join(' ')}`,
       '  ;;',
       'guest)',
+      '  nimbus_target=-1  # PID 1 of a pid namespace: -1 means everyone in the instance',
+      `  trap ${TRAP} TERM INT`,
       '  exec 4>&2 2>&3',
       `  echo ${sq(banner(spec))}`,
       `  echo ${sq(spec.hostname)} > /proc/sys/kernel/hostname || exit 1`,
@@ -64,28 +71,31 @@ export function bootScript(p: BootPlan): string {
       '  exec 2>&4 4>&-',
       '  cd /',
       '  echo ready >&3; exec 3>&-',
-      '  nimbus_target=-1  # PID 1 of a pid namespace: -1 means everyone in the instance',
       '  ;;',
     );
   }
   lines.push(
     'plain)',
+    '  nimbus_target=0  # no pid namespace: only our own process group',
+    `  trap ${TRAP} TERM INT`,
     `  echo ${sq(banner(spec))}`,
     '  echo ready >&3; exec 3>&-',
-    '  nimbus_target=0  # no pid namespace: only our own process group',
     '  ;;',
     '*) echo "usage: $0 host|guest|plain" >&2; exit 2 ;;',
     'esac',
-    'nimbus_stopping=',
-    // Forward TERM/INT to every process of the instance, then leave once the user-data job is done.
-    `trap 'nimbus_stopping=1; trap "" TERM INT; kill -TERM $nimbus_target 2>/dev/null' TERM INT`,
     ...(p.userDataPath ? [`${runUserData(spec, p.userDataPath)} </dev/null &`] : []),
+    // Traps run between commands, so a TERM may be handled just before a fork: the checks sit after
+    // every fork, and everyone gets TERM once more on the way out.
     'while :; do',
+    '  [ -n "$nimbus_stopping" ] && break',
     '  wait',
-    '  [ -n "$nimbus_stopping" ] && exit 0',
+    '  [ -n "$nimbus_stopping" ] && break',
     // An idle init still needs a child to block on; `wait` reaps re-parented orphans meanwhile.
     '  sleep 86400 &',
     'done',
+    'kill -TERM $nimbus_target 2>/dev/null',
+    'wait',
+    'exit 0',
     '',
   );
   return lines.join('\n');

@@ -66,6 +66,13 @@ export async function ensureBridge(ip: string, name: string, gatewayCidr: string
   });
 }
 
+/** Other interfaces that already hold the gateway address: the host then routes the VPC elsewhere. */
+export async function gatewayClashes(ip: string, bridge: string, gatewayCidr: string): Promise<string[]> {
+  const r = await run(ip, ['-4', '-o', 'addr', 'show', 'to', gatewayCidr.split('/')[0]]);
+  const devs = r.stdout.split('\n').map((l) => l.split(/\s+/)[1]).filter(Boolean);
+  return [...new Set(devs)].filter((d) => d !== bridge);
+}
+
 export async function deleteBridge(ip: string, name: string): Promise<void> {
   if (existsSync(`/sys/class/net/${name}`)) await run(ip, ['link', 'del', name]);
 }

@@ -25,14 +25,14 @@ export async function spawnBoot(opts: {
    */
   beforeGo?: (pid: number) => Promise<void>;
 }): Promise<Spawned> {
-  const console = await open(join(opts.stateDir, 'console.log'), 'a');
+  const consoleFile = await open(join(opts.stateDir, 'console.log'), 'a');
   let child: ChildProcess;
   try {
     child = spawn(opts.sh, [opts.script, opts.phase], {
-      detached: true, cwd: opts.cwd, env: opts.env, stdio: [opts.beforeGo ? 'pipe' : 'ignore', console.fd, console.fd, 'pipe'],
+      detached: true, cwd: opts.cwd, env: opts.env, stdio: [opts.beforeGo ? 'pipe' : 'ignore', consoleFile.fd, consoleFile.fd, 'pipe'],
     });
   } finally {
-    await console.close();
+    await consoleFile.close();
   }
   child.unref();
   const status = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void; unref?(): void };
