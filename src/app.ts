@@ -47,6 +47,19 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
     metadataAddress: config.metadataAddress, forcePlain: config.plainProcesses,
   });
   const capabilities = await driver.init();
+  try {
+    return await assemble(config, log, clock, ids, dataDir, db, driver, capabilities, gateway);
+  } catch (err) {
+    // A half-started Nimbus must not leave a bridge, netns or cgroup behind.
+    await driver.shutdown({ stopWorkloads: true }).catch(() => undefined);
+    db.close();
+    throw err;
+  }
+}
+
+async function assemble(
+  config: NimbusConfig, log: Logger, clock: Clock, ids: IdSource, dataDir: string, db: Db, driver: Driver, capabilities: DriverCapabilities, gateway: string,
+): Promise<Nimbus> {
   const compute = new ComputeEngine(driver, clock, log);
 
   let imds: Server | undefined;
@@ -56,8 +69,8 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
   const apiEndpoint = capabilities.privateNetwork ? `http://${gateway}:${config.port}` : `http://${endpointHost}:${config.port}`;
   const ec2Deps = { store: new Ec2Store(db), compute, clock, ids, log, dataDir, vpcCidr: config.vpcCidr, gateway, metadataEndpoint: '', apiEndpoint };
   const ec2 = createEc2Service(ec2Deps, { maxInstances: config.maxInstances, stopGraceMs: config.stopGraceMs });
-  if (capabilities.privateNetwork) {
-    imds = await startImds(ec2Deps, config.metadataAddress, 80);
+  if (capabilities.metadataListen) {
+    imds = await startImds(ec2Deps, capabilities.metadataListen.host, capabilities.metadataListen.port);
     metadataEndpoint = `http://${config.metadataAddress}`;
   } else {
     // Without private networks every instance shares the host's address, so IMDS cannot tell who asks.
@@ -73,6 +86,10 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
   const queues = QueueEngine.open({ db, clock, ids, log });
   closers.push(() => queues.close());
   // --- more services register below (one block per service) ---
+  // SNS: topics over the query protocol; delivers into the shared queue engine, HTTP/S endpoints, the local mailbox, Lambda.
+  const sns = (await import('./services/sns/index.ts')).createSnsService({ db, queues, dataDir, clock, log });
+  registry.add(sns.service);
+  closers.push(() => sns.close());
   // SQS: JSON and query protocols over the shared queue engine.
   registry.add((await import('./services/sqs/index.ts')).createSqsService(queues));
 

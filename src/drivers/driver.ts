@@ -12,6 +12,11 @@ export interface DriverCapabilities {
   privateNetwork: boolean;
   /** Security-group rules enforced (nftables). */
   firewall: boolean;
+  /**
+   * Where the instance metadata service must listen on the host so that workloads reach it at the
+   * metadata address (169.254.169.254:80). Undefined when workloads cannot reach a host service.
+   */
+  metadataListen?: { host: string; port: number };
   /** Human-readable reasons for anything unavailable (shown at start-up and in API errors). */
   warnings: string[];
 }

@@ -5,7 +5,7 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AMI, WEB_SERVER, describe as describeOne, execIn, launch, openGroup, waitState } from '../support/ec2.ts';
-import { eventually, httpGet, isRoot, startTestNimbus, type TestNimbus } from '../support/nimbus.ts';
+import { eventually, httpGet, isRoot, startTestNimbus, TEST_NET_PREFIX, type TestNimbus } from '../support/nimbus.ts';
 
 describe('EC2 instances through @aws-sdk/client-ec2', () => {
   let t: TestNimbus;
@@ -21,7 +21,7 @@ describe('EC2 instances through @aws-sdk/client-ec2', () => {
     const [inst] = await launch(t.ec2, { userData: WEB_SERVER, groups: [sg] });
     assert.equal(inst.State?.Name, 'pending');
     assert.equal(inst.ImageId, AMI);
-    assert.match(inst.PrivateIpAddress!, /^172\.30\./);
+    assert.ok(inst.PrivateIpAddress!.startsWith(TEST_NET_PREFIX), inst.PrivateIpAddress);
     const running = await waitState(t.ec2, inst.InstanceId!, 'running');
     assert.equal(running.State?.Code, 16);
     const res = await eventually(() => httpGet(`http://${inst.PrivateIpAddress}/`), 'web server');

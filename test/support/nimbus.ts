@@ -6,8 +6,11 @@ import { startNimbus, type Nimbus } from '../../src/app.ts';
 import { defaultConfig, type NimbusConfig } from '../../src/core/config.ts';
 import { silentLogger, createLogger } from '../../src/core/log.ts';
 
-// Tests use their own bridge prefix and address range, so they never touch a Nimbus a developer runs.
-export const TEST_VPC_CIDR = '172.30.0.0/16';
+// Tests use their own bridge prefix and address range (one per test process), so they never touch
+// a Nimbus a developer runs nor each other: each Nimbus has its own bridge, subnet and IMDS.
+export const TEST_VPC_CIDR = `10.${100 + (process.pid % 150)}.0.0/16`;
+/** The first two octets of TEST_VPC_CIDR, e.g. '10.123.'. */
+export const TEST_NET_PREFIX = TEST_VPC_CIDR.split('.').slice(0, 2).join('.') + '.';
 
 export interface TestNimbus {
   nimbus: Nimbus;

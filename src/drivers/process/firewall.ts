@@ -42,9 +42,19 @@ export function ruleStatement(r: IngressRule): string {
  * chain is declared (a no-op when it exists), flushed and refilled in the same transaction. Removing
  * rules makes the kernel wait for an RCU grace period (~10 ms), which the start path avoids.
  */
-export function renderRuleset(rules: IngressRule[], fresh = false): string {
+export function renderRuleset(rules: IngressRule[], fresh = false, metadataNat?: { address: string; target: string }): string {
   const statements = rules.map(ruleStatement).filter(Boolean);
   return [
+    // AWS: IMDS is a link-local address on every instance's hypervisor. Here: the netns rewrites it
+    // to this Nimbus's bridge gateway, because one host address can only be bound by one server.
+    ...(fresh && metadataNat ? [
+      'table ip nimbus_nat {',
+      '  chain output {',
+      '    type nat hook output priority -100; policy accept;',
+      `    ip daddr ${metadataNat.address} tcp dport 80 dnat to ${metadataNat.target}`,
+      '  }',
+      '}',
+    ] : []),
     ...(fresh ? [] : [
       'table inet nimbus {',
       '  chain input {',

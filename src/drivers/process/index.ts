@@ -37,7 +37,11 @@ export interface ProcessDriverOptions {
   /** Prefix for the bridge, netns, veths and cgroups this driver creates. */
   namePrefix: string;
   bridge: { name: string; gatewayCidr: string };
-  /** Put on the bridge as a /32 so instances reach IMDS through their default route. */
+  /**
+   * What instances dial for IMDS (169.254.169.254). With nftables, each netns DNATs it to the
+   * bridge gateway on port 80, so several Nimbus servers (different VPC CIDRs) each have their own
+   * IMDS. Without nftables, the address itself is put on the bridge as a /32 (one server per host).
+   */
   metadataAddress: string;
   forcePlain?: boolean;
   pidsMax?: number;
@@ -104,7 +108,7 @@ export class ProcessDriver implements Driver {
         if (clash.length) {
           warnings.push(`${bridge.gatewayCidr} is also on ${clash.join(', ')} (another Nimbus with the same VPC CIDR?): the host may route instance traffic there, so instances can be unreachable`);
         }
-        await ensureBridge(probe.tools.ip, bridge.name, bridge.gatewayCidr, this.opts.metadataAddress);
+        await ensureBridge(probe.tools.ip, bridge.name, bridge.gatewayCidr, probe.firewall ? undefined : this.opts.metadataAddress);
         await mkdir(join(this.stashDir, 'data'), { recursive: true });
         await mkdir(join(this.stashDir, 'state'), { recursive: true });
         this.tools = probe.tools;
@@ -118,10 +122,20 @@ export class ProcessDriver implements Driver {
     this.caps = {
       driver: 'process', isolation: ns ? 'namespaces' : 'none', resourceLimits: ns, cgroupVersion: ns ? this.cgroups!.version : undefined,
       privateNetwork: ns, firewall: ns && probe.firewall, warnings,
+      metadataListen: ns ? (probe.firewall ? { host: this.gatewayIp(), port: 80 } : { host: this.opts.metadataAddress, port: 80 }) : undefined,
     };
     if (ns) await this.removeLeftovers();
     for (const w of warnings) this.opts.log.warn(`process driver: ${w}`);
     return this.capabilities();
+  }
+
+  private gatewayIp(): string {
+    return this.opts.bridge.gatewayCidr.split('/')[0];
+  }
+
+  /** The DNAT that makes 169.254.169.254:80 reach this server's IMDS (see firewall.ts). */
+  private metadataNat(): { address: string; target: string } | undefined {
+    return this.caps.metadataListen && this.caps.firewall ? { address: this.opts.metadataAddress, target: `${this.gatewayIp()}:80` } : undefined;
   }
 
   capabilities(): DriverCapabilities {
@@ -186,7 +200,7 @@ export class ProcessDriver implements Driver {
         writeFile(file('hosts'), hostsFile(spec)),
         spec.network ? writeFile(file('resolv.conf'), resolvConf(spec.network.gateway)) : undefined,
         writeFile(file('fstab'), fstab({ stashes: stash, meminfo: inGuest(stash, file('meminfo')), files: etcFiles, volumes: guestVolumes })),
-        this.caps.firewall ? writeFile(file('ingress.nft'), renderRuleset(spec.ingress, true)) : undefined,
+        this.caps.firewall ? writeFile(file('ingress.nft'), renderRuleset(spec.ingress, true, this.metadataNat())) : undefined,
         spec.userData ? writeFile(file('user-data'), spec.userData, { mode: 0o755 }) : undefined,
       ]);
       cg = set;

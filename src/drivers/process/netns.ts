@@ -57,12 +57,12 @@ export function validateNetwork(net: NetworkAttachment): void {
 }
 
 /** Creates the bridge with the gateway and metadata addresses, or completes an existing one. */
-export async function ensureBridge(ip: string, name: string, gatewayCidr: string, metadataAddress: string): Promise<void> {
+export async function ensureBridge(ip: string, name: string, gatewayCidr: string, metadataAddress: string | undefined): Promise<void> {
   if (!existsSync(`/sys/class/net/${name}`)) await runOk(ip, ['link', 'add', name, 'type', 'bridge']);
   // Instances speak IPv4 only; no IPv6 router solicitation noise on the bridge.
   await writeFile(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, '1').catch(() => undefined);
   await runOk(ip, ['-batch', '-'], {
-    input: `addr replace ${gatewayCidr} dev ${name}\naddr replace ${metadataAddress}/32 dev ${name}\nlink set ${name} up\n`,
+    input: `addr replace ${gatewayCidr} dev ${name}\n${metadataAddress ? `addr replace ${metadataAddress}/32 dev ${name}\n` : ''}link set ${name} up\n`,
   });
 }
 
