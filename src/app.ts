@@ -18,6 +18,8 @@ import { createEc2Service } from './services/ec2/index.ts';
 import { startImds } from './services/ec2/imds.ts';
 import { Ec2Store } from './services/ec2/store.ts';
 import { createStsService } from './services/sts/index.ts';
+import { createSnsService } from './services/sns/index.ts';
+import { createSqsService } from './services/sqs/index.ts';
 import { openDb, type Db } from './store/db.ts';
 
 export interface Nimbus {
@@ -87,24 +89,25 @@ async function assemble(
   closers.push(() => queues.close());
   // --- more services register below (one block per service) ---
   // SNS: topics over the query protocol; delivers into the shared queue engine, HTTP/S endpoints, the local mailbox, Lambda.
-  const sns = (await import('./services/sns/index.ts')).createSnsService({ db, queues, dataDir, clock, log });
+  const sns = createSnsService({ db, queues, dataDir, clock, log });
   registry.add(sns.service);
   closers.push(() => sns.close());
   // SQS: JSON and query protocols over the shared queue engine.
-  registry.add((await import('./services/sqs/index.ts')).createSqsService(queues));
+  registry.add(createSqsService(queues));
 
   // Instance workloads must be reachable from the gateway address on the bridge too (AWS_ENDPOINT_URL inside instances).
   const server = await startGateway({
     registry, clock, ids, log, defaultRegion: config.region, host: config.host, port: config.port,
-    internal: internalRoutes({ registry, capabilities, compute, store: ec2Deps.store, config }),
+    internal: internalRoutes({ registry, capabilities, compute, store: ec2Deps.store, config, extra: [sns.internalRoutes] }),
   });
   const extraServers: Server[] = [];
   if (capabilities.privateNetwork && config.host !== '0.0.0.0') {
     const listenPort = (server.address() as { port: number }).port;
     extraServers.push(await startGateway({
-      // No /_nimbus/ routes here: instances must not reach Nimbus's admin endpoints.
+      // No admin /_nimbus/ routes here: instances must not reach Nimbus's admin endpoints. Only the
+      // public SNS signing certificate, so subscribers inside instances can verify messages.
       registry, clock, ids, log, defaultRegion: config.region, host: gateway, port: listenPort,
-      internal: () => ({ status: 403, headers: {}, body: 'Forbidden' }),
+      internal: (req) => (req.path === '/_nimbus/sns/SimpleNotificationService.pem' ? sns.internalRoutes(req) : { status: 403, headers: {}, body: 'Forbidden' }),
     }).catch(() => server));
   }
   const port = (server.address() as { port: number }).port;

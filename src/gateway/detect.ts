@@ -43,6 +43,9 @@ export function detectService(req: HttpRequest, registry: ServiceRegistry): Dete
     let service = scope ? registry.bySigning(scope.service) : undefined;
     const version = form.get('Version');
     if (!service && version) service = registry.byApiVersion(version, action);
+    // Unsigned links with neither scope nor Version (the SNS SubscribeURL a browser opens): the one
+    // query service that has the action.
+    if (!service && !version && action) service = registry.byAction(action);
     const protocol = service && (pick(service, 'ec2') ?? pick(service, 'query'));
     return { ...base, service, protocol, looksLike: 'query' };
   }

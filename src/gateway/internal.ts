@@ -10,7 +10,13 @@ import type { ServiceRegistry } from './registry.ts';
 
 const json = (status: number, body: unknown): HttpResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body, null, 2) });
 
-export function internalRoutes(deps: { registry: ServiceRegistry; capabilities: DriverCapabilities; compute: ComputeEngine; store: Ec2Store; config: NimbusConfig }) {
+export type InternalRoute = (req: HttpRequest) => Promise<HttpResponse | undefined> | HttpResponse | undefined;
+
+export function internalRoutes(deps: {
+  registry: ServiceRegistry; capabilities: DriverCapabilities; compute: ComputeEngine; store: Ec2Store; config: NimbusConfig;
+  /** Routes services add under /_nimbus/<service>/ (e.g. the SNS signing certificate and mailbox). */
+  extra?: InternalRoute[];
+}) {
   const started = new Date().toISOString();
   return async (req: HttpRequest): Promise<HttpResponse | undefined> => {
     if (req.path === '/_nimbus/health') {
@@ -41,6 +47,10 @@ export function internalRoutes(deps: { registry: ServiceRegistry; capabilities: 
       if (!Array.isArray(body.argv) || !body.argv.length) return json(400, { message: 'argv must be a non-empty array' });
       const out = await deps.compute.driver.exec(row.id, body.argv, { input: body.input, timeoutMs: body.timeoutMs ?? 60_000 });
       return json(200, out);
+    }
+    for (const route of deps.extra ?? []) {
+      const res = await route(req);
+      if (res) return res;
     }
     return undefined;
   };

@@ -56,6 +56,11 @@ export class ServiceRegistry {
     const list = this.byVersion.get(version) ?? [];
     return list.find((d) => action && action in d.model.operations) ?? list[0];
   }
+  /** The only query/ec2 service whose model has this action (undefined when none or several do). */
+  byAction(action: string): ServiceDefinition | undefined {
+    const found = this.services.filter((s) => s.protocols.some((p) => p.name === 'query' || p.name === 'ec2') && action in s.model.operations);
+    return found.length === 1 ? found[0] : undefined;
+  }
   /** rest-json: the service whose model has an operation matching this path (first wins). */
   restServices(): ServiceDefinition[] {
     return this.services.filter((s) => s.protocols.some((p) => p.name === 'rest-json'));

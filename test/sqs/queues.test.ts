@@ -78,7 +78,7 @@ describe('SQS queues through @aws-sdk/client-sqs (JSON protocol)', () => {
     const some = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['VisibilityTimeout', 'ReceiveMessageWaitTimeSeconds'] }))).Attributes!;
     assert.deepEqual(some, { VisibilityTimeout: '120', ReceiveMessageWaitTimeSeconds: '20' });
     assert.equal((await rejection(sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { VisibilityTimeout: '99999' } })))).name, 'InvalidAttributeValue');
-    assert.equal((await rejection(sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Bogus: '1' } })))).name, 'InvalidAttributeName');
+    assert.equal((await rejection(sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Bogus: '1' } as never })))).name, 'InvalidAttributeName');
     assert.equal((await rejection(sqs.send(new CreateQueueCommand({ QueueName: 'bad name!' })))).name, 'InvalidParameterValue');
     const big = await rejection(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x'.repeat(1025) })));
     assert.equal(big.name, 'InvalidParameterValue', 'MaximumMessageSize is enforced');

@@ -284,7 +284,10 @@ export class PubSubEngine {
     const body = confirmationEnvelope('SubscriptionConfirmation', t, s, messageId, timestamp, baseUrl, this.signer);
     const payload = {
       kind: 'http' as const, type: 'SubscriptionConfirmation', messageId, topicArn: t.arn, endpoint: s.endpoint, body,
-      headers: { 'x-amz-sns-message-type': 'SubscriptionConfirmation', 'x-amz-sns-message-id': messageId, 'x-amz-sns-topic-arn': t.arn },
+      headers: {
+        'x-amz-sns-message-type': 'SubscriptionConfirmation', 'x-amz-sns-message-id': messageId, 'x-amz-sns-topic-arn': t.arn,
+        'content-type': effectivePolicy(t.attributes.DeliveryPolicy, s.attributes.DeliveryPolicy).contentType, 'user-agent': 'Amazon Simple Notification Service Agent',
+      },
     };
     const [id] = this.store.writePublish({ deliveries: [{ subscriptionArn: s.arn, payload, nextAt: now, createdAt: now }], mail: [] });
     this.dispatcher.add({ id, subscriptionArn: s.arn, payload, attempts: 0, nextAt: now, createdAt: now });

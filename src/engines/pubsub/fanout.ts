@@ -6,7 +6,7 @@ import {
   BatchEntryIdsNotDistinct, BatchRequestTooLong, EmptyBatchRequest, InvalidBatchEntryId, InvalidParameter, TooManyEntriesInBatchRequest,
 } from './errors.ts';
 import { passesFilter, type FilterScope } from './filter.ts';
-import { lambdaEvent, notificationEnvelope, notificationMail, unsubscribeUrl, type Published } from './render.ts';
+import { lambdaEvent, notificationEnvelope, notificationMail, type Published } from './render.ts';
 import type { PublishWrites } from './store.ts';
 import type { DeliveryPayload, MessageAttributes, PublishInput, PublishResult, Scope, Subscription, Topic } from './types.ts';
 import { checkMessageAttributes, checkSubject, MAX_MESSAGE_BYTES, parseQueueArn } from './validate.ts';
@@ -22,7 +22,6 @@ interface Prepared {
   result: PublishResult;
   sends: Promise<void>[];
   writes: PublishWrites;
-  /** Index into writes.deliveries → delivery to start once written. */
 }
 
 export class Fanout {
@@ -259,4 +258,3 @@ export async function deadLetter(e: PubSubEngine, s: Subscription, payload: Deli
   await sendToQueue(e, target, payload.body, attrs, payload);
 }
 
-export { unsubscribeUrl };

@@ -1,5 +1,6 @@
 // Test helper for durability.test.ts (run as a child process, then SIGKILLed): sends messages as fast as it can,
-// receives and deletes some, and prints every acknowledged operation: "S <messageId>" / "D <messageId>".
+// receives and deletes some, and prints every acknowledged operation: "S <messageId>" / "D <messageId>" (and "P <messageId>"
+// before a delete is attempted).
 import { openDb } from '../../store/db.ts';
 import { QueueEngine } from './engine.ts';
 
@@ -27,6 +28,8 @@ async function consumer(): Promise<void> {
   for (;;) {
     const got = await engine.receiveMessage(ref, { maxNumberOfMessages: 10, waitTimeSeconds: 1 });
     if (!got.length) continue;
+    // "P": a delete is pending. Killed before its "D", the delete may or may not have been committed.
+    out(got.map((m) => `P ${m.messageId}`).join('\n'));
     const r = await engine.deleteMessageBatch(ref, got.map((m, i) => ({ id: `d${i}`, receiptHandle: m.receiptHandle })));
     const byId = new Map(got.map((m, i) => [`d${i}`, m.messageId]));
     out(r.successful.map((s) => `D ${byId.get(s.id)}`).join('\n'));

@@ -92,13 +92,16 @@ test('crash: kill -9 mid-run loses no acknowledged send and resurrects no acknow
   const complete = outText.slice(0, outText.lastIndexOf('\n'));
   const sent = new Set<string>();
   const deleted = new Set<string>();
+  const deleting = new Set<string>();
   for (const l of complete.split('\n')) {
     if (l.startsWith('S ')) sent.add(l.slice(2));
     else if (l.startsWith('D ')) deleted.add(l.slice(2));
+    else if (l.startsWith('P ')) deleting.add(l.slice(2));
   }
   const present = await drainIds(path, 'crashq');
   let missing = 0;
-  for (const id of sent) if (!deleted.has(id) && !present.has(id)) missing++;
+  // A delete in progress at the kill may have been committed without being acknowledged: either outcome is right.
+  for (const id of sent) if (!deleted.has(id) && !deleting.has(id) && !present.has(id)) missing++;
   let resurrected = 0;
   for (const id of deleted) if (present.has(id)) resurrected++;
   assert.equal(missing, 0, `acknowledged sends lost (of ${sent.size})`);
