@@ -152,14 +152,17 @@ export function runDriverConformance(name: string, makeDriver: () => Promise<Dri
       assert.equal(await httpGet(`http://${a.network!.ip}/`, 300), undefined, 'a stopped workload no longer answers');
     });
 
-    test('the metadata address on the bridge is reachable from inside', { skip: opts.isolatedSkip || (!opts.metadataAddress && 'no metadata address') }, async () => {
+    test('the metadata address (port 80) reaches the host service the driver names', { skip: opts.isolatedSkip || (!opts.metadataAddress && 'no metadata address') }, async () => {
+      // Drivers say where IMDS must listen (capabilities().metadataListen); the workload dials the
+      // fixed metadata address on port 80 and must land there, seen from its own private IP.
+      const listen = driver.capabilities().metadataListen;
+      assert.ok(listen, 'a driver with private networking names where IMDS listens');
       const server = createServer((q, r) => r.end(`imds-for-${q.socket.remoteAddress}`));
-      await new Promise<void>((r) => server.listen(0, opts.metadataAddress, r));
+      await new Promise<void>((r) => server.listen(listen.port, listen.host, r));
       try {
-        const port = (server.address() as { port: number }).port;
         const s = spec();
         await start(driver, s);
-        const r = await driver.exec(s.id, [node, '-e', `fetch("http://${opts.metadataAddress}:${port}/").then(r=>r.text()).then(console.log)`]);
+        const r = await driver.exec(s.id, [node, '-e', `fetch("http://${opts.metadataAddress}/").then(r=>r.text()).then(console.log)`]);
         assert.equal(r.stdout.trim(), `imds-for-${s.network!.ip}`, r.stderr);
         await stop(s);
       } finally {

@@ -36,6 +36,9 @@ export function hostBatch(n: NetNames, bridge: string, net: NetworkAttachment): 
     `netns add ${n.ns}`,
     `link add ${n.veth} type veth peer name eth0 address ${net.mac} netns ${n.ns}`,
     `link set ${n.veth} master ${bridge} up`,
+    // The host learns the instance's MAC now instead of by ARP: a client that dialled the IP before
+    // it existed left an INCOMPLETE entry that would otherwise wait for the next ARP retry (1 s).
+    `neigh replace ${net.ip} lladdr ${net.mac} dev ${bridge} nud reachable`,
   ].join('\n') + '\n';
 }
 

@@ -98,30 +98,79 @@ function ruleShape(r: RuleRow, g: SecurityGroupRow) {
 }
 
 /** The ingress rules a running instance's firewall must allow, with group references resolved to member IPs. */
-export function ingressFor(d: Ec2Deps, inst: InstanceRow): IngressRule[] {
+/** Per-refresh memo of group rules and members: a refresh of N instances reads each group once, not N times. */
+export interface IngressCache {
+  rules: Map<string, ReturnType<Ec2Deps['store']['rules']>>;
+  members: Map<string, string[]>;
+}
+
+export const newIngressCache = (): IngressCache => ({ rules: new Map(), members: new Map() });
+
+export function ingressFor(d: Ec2Deps, inst: InstanceRow, cache: IngressCache = newIngressCache()): IngressRule[] {
+  const rulesOf = (gid: string) => cache.rules.get(gid) ?? cache.rules.set(gid, d.store.rules(gid)).get(gid)!;
+  const membersOf = (gid: string) => cache.members.get(gid) ?? cache.members.set(gid,
+    d.store.instancesInGroup(gid).filter((i) => i.state === 'running' || i.state === 'pending').map((i) => `${i.private_ip}/32`)).get(gid)!;
   const rules: IngressRule[] = [];
   for (const gid of JSON.parse(inst.security_group_ids) as string[]) {
-    for (const r of d.store.rules(gid)) {
+    for (const r of rulesOf(gid)) {
       if (r.is_egress) continue;
-      const cidrs = r.cidr ? [r.cidr] : d.store.instancesInGroup(r.source_group_id!).filter((i) => i.state === 'running' || i.state === 'pending').map((i) => `${i.private_ip}/32`);
+      const cidrs = r.cidr ? [r.cidr] : membersOf(r.source_group_id!);
       if (cidrs.length) rules.push({ protocol: r.protocol, fromPort: r.from_port ?? undefined, toPort: r.to_port ?? undefined, cidrs });
     }
   }
   return rules;
 }
 
-/** Re-applies firewalls of running instances whose groups are (or reference) any of these groups. */
-export async function refreshFirewalls(d: Ec2Deps, groupIds: string[]): Promise<void> {
+/**
+ * Re-applies firewalls of running instances whose groups are (or reference) any of these groups.
+ * Rule changes made through the API call this and wait, so the answer means "enforced".
+ */
+export async function refreshFirewalls(d: Ec2Deps, groupIds: Iterable<string>): Promise<void> {
   const affected = new Set(groupIds);
-  for (const g of groupIds) for (const r of d.store.groupsReferencing(g)) affected.add(r);
+  for (const g of [...affected]) for (const r of d.store.groupsReferencing(g)) affected.add(r);
   const seen = new Set<string>();
+  const cache = newIngressCache();
+  const work: Array<() => Promise<void>> = [];
   for (const g of affected) {
     for (const inst of d.store.instancesInGroup(g)) {
       if (seen.has(inst.id) || !d.compute.isRunning(inst.id)) continue;
       seen.add(inst.id);
-      await d.compute.driver.setIngress(inst.id, ingressFor(d, inst)).catch((err) => d.log.warn({ err, id: inst.id }, 'firewall update failed'));
+      const rules = ingressFor(d, inst, cache);
+      work.push(() => d.compute.driver.setIngress(inst.id, rules).catch((err) => d.log.warn({ err, id: inst.id }, 'firewall update failed')));
     }
   }
+  // A few at a time: each is a process spawn on the host; unchanged rulesets cost nothing.
+  const next = async (): Promise<void> => {
+    for (let job = work.shift(); job; job = work.shift()) await job();
+  };
+  await Promise.all(Array.from({ length: 4 }, next));
+}
+
+const pending = new WeakMap<Ec2Deps, { groups: Set<string>; timer?: NodeJS.Timeout; running?: Promise<void> }>();
+
+/**
+ * Membership changes (an instance boots, stops or terminates) change the rules of every instance
+ * whose group references the member's group — with the default group's self-reference, all of them.
+ * Coalesced: changes within a short window are applied in one pass, so a launch of N instances costs
+ * a few passes instead of N² firewall updates.
+ * AWS: membership changes propagate asynchronously too (security group rule propagation).
+ */
+export function scheduleFirewallRefresh(d: Ec2Deps, groupIds: string[], delayMs = 100): void {
+  let p = pending.get(d);
+  if (!p) pending.set(d, (p = { groups: new Set() }));
+  for (const g of groupIds) p.groups.add(g);
+  if (p.timer || p.running) return;
+  const state = p;
+  const flush = (): void => {
+    state.timer = undefined;
+    const groups = [...state.groups];
+    state.groups.clear();
+    state.running = refreshFirewalls(d, groups).catch((err) => d.log.warn({ err }, 'firewall refresh failed')).finally(() => {
+      state.running = undefined;
+      if (state.groups.size) state.timer = setTimeout(flush, delayMs).unref();
+    });
+  };
+  state.timer = setTimeout(flush, delayMs).unref();
 }
 
 export function securityGroupHandlers(d: Ec2Deps) {

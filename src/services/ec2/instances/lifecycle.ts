@@ -4,7 +4,7 @@ import type { ExitInfo, VolumeMount, WorkloadSpec } from '../../../drivers/drive
 import { instanceType } from '../catalog/instance-types.ts';
 import type { Ec2Deps } from '../deps.ts';
 import { canMove, type InstanceState } from '../domain/instance-state.ts';
-import { ingressFor, refreshFirewalls } from '../security-groups.ts';
+import { ingressFor, scheduleFirewallRefresh } from '../security-groups.ts';
 import type { InstanceRow, VolumeRow } from '../store.ts';
 import { macFor, parseCidr } from '../../../engines/network/ipam.ts';
 
@@ -92,7 +92,7 @@ export class InstanceLifecycle {
         await d.compute.stop(id, 0);
         return;
       }
-      await refreshFirewalls(d, JSON.parse(row.security_group_ids));
+      scheduleFirewallRefresh(d, JSON.parse(row.security_group_ids));
     } catch (err) {
       d.log.error({ err, id }, 'instance failed to start');
       move(d, id, 'shutting-down', reason('Server.InternalError', `Nimbus could not start the instance: ${(err as Error).message}`));
@@ -105,14 +105,14 @@ export class InstanceLifecycle {
     await d.compute.stop(id, graceMs);
     move(d, id, 'stopped');
     const row = d.store.instance(id);
-    if (row) await refreshFirewalls(d, JSON.parse(row.security_group_ids));
+    if (row) scheduleFirewallRefresh(d, JSON.parse(row.security_group_ids));
   }
 
   async terminate(id: string, graceMs: number): Promise<void> {
     await this.d.compute.stop(id, graceMs);
     this.finishTerminate(id);
     const row = this.d.store.instance(id);
-    if (row) await refreshFirewalls(this.d, JSON.parse(row.security_group_ids));
+    if (row) scheduleFirewallRefresh(this.d, JSON.parse(row.security_group_ids));
   }
 
   private finishTerminate(id: string): void {
@@ -152,7 +152,7 @@ export class InstanceLifecycle {
       move(d, info.id, 'stopped');
     }
     await d.compute.stop(info.id, 0).catch(() => undefined);
-    await refreshFirewalls(d, JSON.parse(row.security_group_ids));
+    scheduleFirewallRefresh(d, JSON.parse(row.security_group_ids));
   }
 
   /**
