@@ -45,7 +45,9 @@ export async function firstAnswer(url: string, deadlineMs = 10_000): Promise<num
   const end = performance.now() + deadlineMs;
   while (performance.now() < end) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(250) });
+      // Short attempts: a SYN sent before the instance's address exists is lost and TCP would only
+      // retry it after 1 s, which would measure TCP's back-off instead of the launch.
+      const res = await fetch(url, { signal: AbortSignal.timeout(25) });
       await res.arrayBuffer();
       if (res.ok) return performance.now();
     } catch {
