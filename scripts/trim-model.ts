@@ -81,6 +81,14 @@ export const SERVICES: Record<string, ServiceConfig> = {
       },
     },
   },
+  logs: {
+    botocore: 'logs/2014-03-28',
+    operations: [
+      'CreateLogGroup', 'DeleteLogGroup', 'DescribeLogGroups', 'CreateLogStream', 'DeleteLogStream', 'DescribeLogStreams',
+      'PutLogEvents', 'GetLogEvents', 'FilterLogEvents', 'PutRetentionPolicy', 'DeleteRetentionPolicy',
+      'TagResource', 'UntagResource', 'ListTagsForResource', 'TagLogGroup', 'UntagLogGroup', 'ListTagsLogGroup',
+    ],
+  },
 };
 
 // Where botocore lives on the machines we regenerate on (pyenv first, then the distro package).

@@ -14,6 +14,8 @@ export interface RequestContext {
   clock: Clock;
   ids: IdSource;
   log: Logger;
+  /** Aborted when the client goes away (a long poll must not take messages nobody will read). */
+  signal?: AbortSignal;
 }
 
 export type Handler<I = any, O = any> = (input: I, ctx: RequestContext) => O | Promise<O>;

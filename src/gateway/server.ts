@@ -22,19 +22,19 @@ export interface GatewayOptions {
   internal?: (req: HttpRequest) => Promise<HttpResponse | undefined> | HttpResponse | undefined;
 }
 
-export async function handleRequest(req: HttpRequest, opts: GatewayOptions): Promise<HttpResponse> {
+export async function handleRequest(req: HttpRequest, opts: GatewayOptions, signal?: AbortSignal): Promise<HttpResponse> {
   const requestId = opts.ids.requestId();
   let res: HttpResponse;
   if (req.path.startsWith('/_nimbus/') && opts.internal) {
     res = (await opts.internal(req)) ?? { status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' };
   } else {
-    res = await dispatch(req, requestId, opts);
+    res = await dispatch(req, requestId, opts, signal);
   }
   res.headers['x-amzn-requestid'] = requestId;
   return res;
 }
 
-async function dispatch(req: HttpRequest, requestId: string, opts: GatewayOptions): Promise<HttpResponse> {
+async function dispatch(req: HttpRequest, requestId: string, opts: GatewayOptions, signal?: AbortSignal): Promise<HttpResponse> {
   const found = detectService(req, opts.registry);
   const protocol: Protocol = found.protocol ?? fallbackProtocol(found.looksLike);
   const model: ServiceModel | undefined = found.service?.model;
@@ -54,6 +54,7 @@ async function dispatch(req: HttpRequest, requestId: string, opts: GatewayOption
       clock: opts.clock,
       ids: opts.ids,
       log: opts.log,
+      signal,
     };
     const output = await found.service.handlers[op](input, ctx);
     return protocol.serialize(model, op, output ?? {}, { requestId });
@@ -148,7 +149,11 @@ async function serve(req: IncomingMessage, res: ServerResponse, opts: GatewayOpt
       out = fallbackProtocol('query').serializeError(undefined, new RequestEntityTooLarge(`Request body exceeds ${max} bytes`), { requestId });
       out.headers['x-amzn-requestid'] = requestId;
     } else {
-      out = await handleRequest(httpReq, opts);
+      const gone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
+      out = await handleRequest(httpReq, opts, gone.signal);
     }
   } catch (err) {
     opts.log.error({ err }, 'gateway failure');

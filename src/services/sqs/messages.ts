@@ -73,6 +73,7 @@ export function messageHandlers(queues: QueueEngine): SqsHandlers<'SendMessage' 
         waitTimeSeconds: input.WaitTimeSeconds,
         attributeNames: names.length ? names : undefined,
         messageAttributeNames: input.MessageAttributeNames,
+        signal: ctx.signal,
       });
       return { Messages: got.length ? got.map(toMessage) : undefined };
     },
