@@ -38,9 +38,36 @@ export const SERVICES: Record<string, ServiceConfig> = {
       'CreateKeyPair', 'ImportKeyPair', 'DescribeKeyPairs', 'DeleteKeyPair',
       'CreateVolume', 'DeleteVolume', 'AttachVolume', 'DetachVolume', 'DescribeVolumes',
       'CreateTags', 'DeleteTags', 'DescribeTags',
+      'CreateLaunchTemplate', 'CreateLaunchTemplateVersion', 'DescribeLaunchTemplates', 'DescribeLaunchTemplateVersions',
+      'ModifyLaunchTemplate', 'DeleteLaunchTemplate', 'DeleteLaunchTemplateVersions',
     ],
   },
   sts: { botocore: 'sts/2011-06-15', operations: ['GetCallerIdentity'] },
+  autoscaling: {
+    botocore: 'autoscaling/2011-01-01',
+    operations: [
+      'CreateAutoScalingGroup', 'UpdateAutoScalingGroup', 'DeleteAutoScalingGroup', 'DescribeAutoScalingGroups', 'DescribeAutoScalingInstances',
+      'SetDesiredCapacity', 'TerminateInstanceInAutoScalingGroup', 'SetInstanceProtection', 'SetInstanceHealth', 'AttachInstances', 'DetachInstances',
+      'AttachLoadBalancerTargetGroups', 'DetachLoadBalancerTargetGroups', 'DescribeLoadBalancerTargetGroups',
+      'AttachTrafficSources', 'DetachTrafficSources', 'DescribeTrafficSources',
+      'PutScalingPolicy', 'DescribePolicies', 'DeletePolicy', 'ExecutePolicy', 'GetPredictiveScalingForecast',
+      'PutScheduledUpdateGroupAction', 'DescribeScheduledActions', 'DeleteScheduledAction',
+      'PutLifecycleHook', 'DeleteLifecycleHook', 'DescribeLifecycleHooks', 'CompleteLifecycleAction', 'RecordLifecycleActionHeartbeat',
+      'StartInstanceRefresh', 'DescribeInstanceRefreshes', 'CancelInstanceRefresh', 'DescribeScalingActivities',
+      'CreateOrUpdateTags', 'DeleteTags', 'DescribeTags', 'DescribeAccountLimits',
+    ],
+  },
+  elbv2: {
+    botocore: 'elbv2/2015-12-01',
+    operations: [
+      'CreateLoadBalancer', 'DescribeLoadBalancers', 'DeleteLoadBalancer', 'ModifyLoadBalancerAttributes', 'DescribeLoadBalancerAttributes',
+      'CreateListener', 'DescribeListeners', 'ModifyListener', 'DeleteListener',
+      'CreateRule', 'DescribeRules', 'ModifyRule', 'DeleteRule', 'SetRulePriorities',
+      'CreateTargetGroup', 'DescribeTargetGroups', 'ModifyTargetGroup', 'ModifyTargetGroupAttributes', 'DescribeTargetGroupAttributes',
+      'DeleteTargetGroup', 'RegisterTargets', 'DeregisterTargets', 'DescribeTargetHealth',
+      'AddTags', 'RemoveTags', 'DescribeTags', 'DescribeAccountLimits',
+    ],
+  },
   sns: {
     botocore: 'sns/2010-03-31',
     operations: [
@@ -88,6 +115,28 @@ export const SERVICES: Record<string, ServiceConfig> = {
       'PutLogEvents', 'GetLogEvents', 'FilterLogEvents', 'PutRetentionPolicy', 'DeleteRetentionPolicy',
       'TagResource', 'UntagResource', 'ListTagsForResource', 'TagLogGroup', 'UntagLogGroup', 'ListTagsLogGroup',
     ],
+  },
+  lambda: {
+    botocore: 'lambda/2015-03-31',
+    operations: [
+      'CreateFunction', 'GetFunction', 'GetFunctionConfiguration', 'ListFunctions', 'UpdateFunctionCode', 'UpdateFunctionConfiguration',
+      'DeleteFunction', 'PublishVersion', 'ListVersionsByFunction', 'CreateAlias', 'GetAlias', 'UpdateAlias', 'DeleteAlias', 'ListAliases',
+      'PutFunctionConcurrency', 'GetFunctionConcurrency', 'DeleteFunctionConcurrency', 'GetAccountSettings',
+      'TagResource', 'UntagResource', 'ListTags', 'Invoke', 'AddPermission', 'RemovePermission', 'GetPolicy',
+      'CreateFunctionUrlConfig', 'GetFunctionUrlConfig', 'UpdateFunctionUrlConfig', 'DeleteFunctionUrlConfig',
+      'CreateEventSourceMapping', 'GetEventSourceMapping', 'ListEventSourceMappings', 'UpdateEventSourceMapping', 'DeleteEventSourceMapping',
+      'PutFunctionEventInvokeConfig', 'GetFunctionEventInvokeConfig', 'DeleteFunctionEventInvokeConfig',
+    ],
+  },
+  cloudwatch: {
+    botocore: 'cloudwatch/2010-08-01',
+    operations: [
+      'PutMetricData', 'GetMetricData', 'GetMetricStatistics', 'ListMetrics',
+      'PutMetricAlarm', 'DescribeAlarms', 'DescribeAlarmsForMetric', 'DeleteAlarms', 'SetAlarmState',
+      'EnableAlarmActions', 'DisableAlarmActions', 'DescribeAlarmHistory', 'TagResource', 'UntagResource', 'ListTagsForResource',
+    ],
+    // The newest model is CBOR/JSON (awsQueryCompatible); the AWS CLI v2.9 / boto3 1.26 in Debian still speak query.
+    mergeQueryTraits: true,
   },
 };
 

@@ -13,6 +13,7 @@ import { describeInstancesHandler, describeInstanceStatusHandler } from './insta
 import { InstanceLifecycle } from './instances/lifecycle.ts';
 import { runInstancesHandler } from './instances/run.ts';
 import { keyPairHandlers } from './key-pairs.ts';
+import { launchTemplateHandlers, withLaunchTemplates } from './launch-templates.ts';
 import { networkHandlers } from './network.ts';
 import { securityGroupHandlers } from './security-groups.ts';
 import { tagHandlers } from './tags.ts';
@@ -35,7 +36,8 @@ export function createEc2Service(d: Ec2Deps, opts: Ec2Options): { service: Servi
   const lifecycle = new InstanceLifecycle(d);
   // Typed by the codegen: each handler must accept the operation's input shape from the AWS model.
   const handlers: { [K in OperationName]: (input: Operations[K]['input'], scope: { account: string; region: string }) => unknown } = {
-    RunInstances: runInstancesHandler(d, lifecycle, opts.maxInstances),
+    RunInstances: withLaunchTemplates(d, runInstancesHandler(d, lifecycle, opts.maxInstances)),
+    ...launchTemplateHandlers(d),
     DescribeInstances: describeInstancesHandler(d),
     DescribeInstanceStatus: describeInstanceStatusHandler(d),
     ...actionHandlers(d, lifecycle, opts.stopGraceMs),

@@ -7,10 +7,14 @@ export interface Operations {
   AuthorizeSecurityGroupIngress: { input: S.AuthorizeSecurityGroupIngressRequest; output: S.AuthorizeSecurityGroupIngressResult };
   CreateImage: { input: S.CreateImageRequest; output: S.CreateImageResult };
   CreateKeyPair: { input: S.CreateKeyPairRequest; output: S.KeyPair };
+  CreateLaunchTemplate: { input: S.CreateLaunchTemplateRequest; output: S.CreateLaunchTemplateResult };
+  CreateLaunchTemplateVersion: { input: S.CreateLaunchTemplateVersionRequest; output: S.CreateLaunchTemplateVersionResult };
   CreateSecurityGroup: { input: S.CreateSecurityGroupRequest; output: S.CreateSecurityGroupResult };
   CreateTags: { input: S.CreateTagsRequest; output: void };
   CreateVolume: { input: S.CreateVolumeRequest; output: S.Volume };
   DeleteKeyPair: { input: S.DeleteKeyPairRequest; output: S.DeleteKeyPairResult };
+  DeleteLaunchTemplate: { input: S.DeleteLaunchTemplateRequest; output: S.DeleteLaunchTemplateResult };
+  DeleteLaunchTemplateVersions: { input: S.DeleteLaunchTemplateVersionsRequest; output: S.DeleteLaunchTemplateVersionsResult };
   DeleteSecurityGroup: { input: S.DeleteSecurityGroupRequest; output: S.DeleteSecurityGroupResult };
   DeleteTags: { input: S.DeleteTagsRequest; output: void };
   DeleteVolume: { input: S.DeleteVolumeRequest; output: void };
@@ -23,6 +27,8 @@ export interface Operations {
   DescribeInstanceTypes: { input: S.DescribeInstanceTypesRequest; output: S.DescribeInstanceTypesResult };
   DescribeInstances: { input: S.DescribeInstancesRequest; output: S.DescribeInstancesResult };
   DescribeKeyPairs: { input: S.DescribeKeyPairsRequest; output: S.DescribeKeyPairsResult };
+  DescribeLaunchTemplateVersions: { input: S.DescribeLaunchTemplateVersionsRequest; output: S.DescribeLaunchTemplateVersionsResult };
+  DescribeLaunchTemplates: { input: S.DescribeLaunchTemplatesRequest; output: S.DescribeLaunchTemplatesResult };
   DescribeRegions: { input: S.DescribeRegionsRequest; output: S.DescribeRegionsResult };
   DescribeSecurityGroupRules: { input: S.DescribeSecurityGroupRulesRequest; output: S.DescribeSecurityGroupRulesResult };
   DescribeSecurityGroups: { input: S.DescribeSecurityGroupsRequest; output: S.DescribeSecurityGroupsResult };
@@ -34,6 +40,7 @@ export interface Operations {
   GetConsoleOutput: { input: S.GetConsoleOutputRequest; output: S.GetConsoleOutputResult };
   ImportKeyPair: { input: S.ImportKeyPairRequest; output: S.ImportKeyPairResult };
   ModifyInstanceAttribute: { input: S.ModifyInstanceAttributeRequest; output: void };
+  ModifyLaunchTemplate: { input: S.ModifyLaunchTemplateRequest; output: S.ModifyLaunchTemplateResult };
   RebootInstances: { input: S.RebootInstancesRequest; output: void };
   RevokeSecurityGroupEgress: { input: S.RevokeSecurityGroupEgressRequest; output: S.RevokeSecurityGroupEgressResult };
   RevokeSecurityGroupIngress: { input: S.RevokeSecurityGroupIngressRequest; output: S.RevokeSecurityGroupIngressResult };
