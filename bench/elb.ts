@@ -137,7 +137,7 @@ async function main() {
       const hport = await freePort();
       const conf = join(dataDir, 'haproxy.cfg');
       writeFileSync(conf, [
-        'global', '  nbthread 1', '  maxconn 10000', 'defaults', '  mode http', '  timeout connect 5s', '  timeout client 60s', '  timeout server 60s',
+        'global', '  nbthread 1', '  maxconn 4000', 'defaults', '  mode http', '  timeout connect 5s', '  timeout client 60s', '  timeout server 60s',
         '  option http-keep-alive', '  http-reuse always', `frontend fe`, `  bind 127.0.0.1:${hport}`, '  default_backend be', 'backend be', '  balance roundrobin',
         ...ports.map((p, i) => `  server b${i} 127.0.0.1:${p}`), '',
       ].join('\n'));

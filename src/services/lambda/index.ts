@@ -149,7 +149,7 @@ export async function createLambdaService(deps: LambdaDeps): Promise<LambdaServi
       try {
         st.resolve(s, m[3], m[4]);
       } catch (err) {
-        return { ok: false, error: (err as Error).message, retryable: false };
+        return { ok: false, error: `${(err as Error).message}: no Lambda service function by that name`, retryable: false };
       }
       async.enqueue(s, m[3], m[4], Buffer.from(event));
       return { ok: true };
