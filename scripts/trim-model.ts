@@ -138,6 +138,14 @@ export const SERVICES: Record<string, ServiceConfig> = {
     // The newest model is CBOR/JSON (awsQueryCompatible); the AWS CLI v2.9 / boto3 1.26 in Debian still speak query.
     mergeQueryTraits: true,
   },
+  events: {
+    botocore: 'events/2015-10-07',
+    operations: [
+      'PutRule', 'DescribeRule', 'ListRules', 'DeleteRule', 'EnableRule', 'DisableRule',
+      'PutTargets', 'RemoveTargets', 'ListTargetsByRule', 'ListRuleNamesByTarget', 'PutEvents', 'TestEventPattern',
+      'TagResource', 'UntagResource', 'ListTagsForResource',
+    ],
+  },
 };
 
 // Where botocore lives on the machines we regenerate on (pyenv first, then the distro package).

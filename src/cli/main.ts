@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { mailCommand, MAIL_HELP } from './mail.ts';
+import { logsCommand, LOGS_HELP } from './logs.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +17,8 @@ Usage:
   nimbus status [--endpoint URL]               show services, driver and instances
   nimbus ssh <instance-id> [--endpoint URL]    interactive shell inside a running instance
   nimbus exec <instance-id> -- <cmd> [args…]   run a command inside a running instance
-${MAIL_HELP}`;
+${MAIL_HELP}
+${LOGS_HELP}`;
 
 function configFrom(flags: Record<string, string | true>): NimbusConfig {
   const over: Partial<NimbusConfig> = {};
@@ -137,6 +139,7 @@ async function main(): Promise<void> {
       case 'ssh': return await shell(arg, flags);
       case 'exec': return await exec(arg, rest.length ? rest : positional.slice(2), flags);
       case 'mail': return process.exit(await mailCommand(process.argv.slice(3)));
+      case 'logs': return process.exit(await logsCommand(process.argv.slice(3)));
       default:
         console.log(HELP);
         if (cmd && cmd !== 'help') process.exit(2);

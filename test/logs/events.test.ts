@@ -46,9 +46,9 @@ describe('CloudWatch Logs events through @aws-sdk/client-cloudwatch-logs', () =>
     const window = await logs.send(new GetLogEventsCommand({ logGroupName, logStreamName: 'b', startFromHead: true, startTime: base + 5, endTime: base + 11 }));
     assert.deepEqual(window.events!.map((e) => e.message), ['b2', 'b3', 'b4'], 'startTime inclusive, endTime exclusive');
 
-    // The SDK paginator walks forward from the head and stops when the token repeats.
+    // The SDK paginator walks forward from the head; with stopOnSameToken (as for AWS) it stops when the token repeats.
     const seen: string[] = [];
-    for await (const page of paginateGetLogEvents({ client: logs, pageSize: 7 }, { logGroupName, logStreamName: 'b', startFromHead: true })) {
+    for await (const page of paginateGetLogEvents({ client: logs, pageSize: 7, stopOnSameToken: true }, { logGroupName, logStreamName: 'b', startFromHead: true })) {
       seen.push(...page.events!.map((e) => e.message!));
     }
     assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => `b${i}`));
@@ -122,7 +122,7 @@ describe('CloudWatch Logs events through @aws-sdk/client-cloudwatch-logs', () =>
     assert.deepEqual(await f('{ $.ok IS FALSE }'), [4]);
     assert.deepEqual(await f('{ $.code IS NULL }'), [5]);
     assert.deepEqual(await f('{ $.user NOT EXISTS }'), [6]);
-    for (const bad of ['[ip, user, status = 404]', '%ERR.*%', '{ $.a = }', '{ level = 1 }', '"unterminated']) {
+    for (const bad of ['[ip, user, status = 404]', '%ERR.*%', '{ $.a = }', '{ level = 1 }', '"unterminated', '{ $.a = 1 & $.b = 2 }', '{ $.a > x }']) {
       const err = await rejection(logs.send(new FilterLogEventsCommand({ logGroupName: g, filterPattern: bad })));
       assert.equal(err.name, 'InvalidParameterException', bad);
     }

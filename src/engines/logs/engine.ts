@@ -277,7 +277,10 @@ export class LogStore {
     }
     if (!ok.length) return Promise.resolve();
     this.accept(g, s, ok, now);
-    return this.commit();
+    const committed = this.commit();
+    // Callers may drop the promise: a failed commit is logged by flush(), never an unhandled rejection.
+    committed.catch(() => undefined);
+    return committed;
   }
 
   private accept(g: LogGroupState, s: LogStreamState, events: InputEvent[], now: number): void {

@@ -98,6 +98,7 @@ function tokenize(s: string): Tok[] {
       let j = i;
       while (j < s.length && !/[\s()=!<>&|"]/.test(s[j])) j++;
       const v = s.slice(i, j);
+      if (!v) throw bad(`unexpected '${c}'`);
       out.push({ t: v.startsWith('$') ? 'sel' : 'word', v });
       i = j;
     }
