@@ -1,3 +1,4 @@
+import { cleanupHostObjects } from '../support/nimbus.ts';
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +9,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { AMI, WEB_SERVER, openGroup, waitState } from '../support/ec2.ts';
 import { b64, eventually, httpGet, isRoot, sdkClient, TEST_VPC_CIDR } from '../support/nimbus.ts';
+
+const PREFIX = `nbd${process.pid % 100000}`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -21,7 +24,7 @@ function freePort(): Promise<number> {
 /** Starts `nimbus up` as a real separate process, so it can be killed with SIGKILL. */
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, NIMBUS_VPC_CIDR: TEST_VPC_CIDR, NIMBUS_NAME_PREFIX: `nbd${process.pid % 100000}`, NIMBUS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, NIMBUS_VPC_CIDR: TEST_VPC_CIDR, NIMBUS_NAME_PREFIX: PREFIX, NIMBUS_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -42,6 +45,7 @@ describe('state survives kill -9 of Nimbus', () => {
       child.kill('SIGTERM');
       await exited;
     }
+    await cleanupHostObjects(PREFIX);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

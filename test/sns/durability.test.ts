@@ -1,3 +1,4 @@
+import { cleanupHostObjects } from '../support/nimbus.ts';
 import { ConfirmSubscriptionCommand, CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import assert from 'node:assert/strict';
@@ -9,6 +10,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { eventually, sdkClient } from '../support/nimbus.ts';
 import { createQueue, httpSubscriber, receiveAll } from './support.ts';
+
+const PREFIX = `nbs${process.pid % 100000}`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -22,7 +25,7 @@ function freePort(): Promise<number> {
 /** `nimbus up` as a separate process, so it can be killed with SIGKILL. */
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, NIMBUS_VPC_CIDR: '172.26.0.0/16', NIMBUS_NAME_PREFIX: `nbs${process.pid % 100000}`, NIMBUS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, NIMBUS_VPC_CIDR: '172.26.0.0/16', NIMBUS_NAME_PREFIX: PREFIX, NIMBUS_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -45,6 +48,7 @@ describe('SNS: acknowledged publishes survive kill -9', () => {
       child.kill('SIGTERM');
       await exited;
     }
+    await cleanupHostObjects(PREFIX);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -1,3 +1,4 @@
+import { cleanupHostObjects } from '../support/nimbus.ts';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { eventually } from '../support/nimbus.ts';
+
+const PREFIX = `nbq${process.pid % 100000}`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -21,7 +24,7 @@ function freePort(): Promise<number> {
 /** `nimbus up` as a separate process, so it can be killed with SIGKILL. */
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, NIMBUS_VPC_CIDR: '172.27.0.0/16', NIMBUS_NAME_PREFIX: `nbq${process.pid % 100000}`, NIMBUS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, NIMBUS_VPC_CIDR: '172.27.0.0/16', NIMBUS_NAME_PREFIX: PREFIX, NIMBUS_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -44,6 +47,7 @@ describe('SQS messages survive kill -9 of Nimbus', () => {
       child.kill('SIGTERM');
       await exited;
     }
+    await cleanupHostObjects(PREFIX);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -71,3 +71,13 @@ export async function httpGet(url: string, timeoutMs = 1000): Promise<{ status: 
 }
 
 export const isRoot = process.getuid?.() === 0 && process.platform === 'linux';
+
+/**
+ * Removes every host object (netns, veth, cgroup, bridge, processes) under a name prefix. For tests
+ * that run `nimbus up` as a separate process: if the test fails half-way, nothing is left behind.
+ */
+export async function cleanupHostObjects(prefix: string): Promise<void> {
+  if (!isRoot) return;
+  const { cleanupPrefix } = await import('../../src/drivers/process/cleanup.ts');
+  await cleanupPrefix(prefix, `${prefix}-br0`).catch(() => undefined);
+}
