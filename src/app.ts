@@ -88,6 +88,27 @@ async function assemble(
   const queues = QueueEngine.open({ db, clock, ids, log });
   closers.push(() => queues.close());
   // --- more services register below (one block per service) ---
+  // EventBridge (JSON 1.1): rules on the default bus — event patterns for PutEvents and rate/cron schedules on the
+  // injected clock — delivering to Lambda (asynchronous invoke), the shared queue engine and SNS. Lambda and SNS are
+  // created further down: the ports reach them lazily (a delivery before they exist is retried a second later).
+  // Tests drive schedules with eventsEngineOf(nimbus.registry.services).tick() after moving a ManualClock.
+  const { createEventsService } = await import('./services/events/index.ts');
+  const events = createEventsService({
+    db, clock, log, retryBaseMs: Number(process.env.NIMBUS_EVENTS_RETRY_MS ?? 1000) || 1000,
+    ports: {
+      lambda: (arn, event) => lambda.invoker.invoke(arn, event, { subscriptionArn: '', messageId: '' }),
+      sqs: async (ref, body, o) => {
+        await queues.sendMessage(ref, { body, messageGroupId: o.messageGroupId, messageDeduplicationId: o.deduplicationId, messageAttributes: o.attributes });
+      },
+      sns: async (topicArn, message) => {
+        const [, , , region, account] = topicArn.split(':');
+        await sns.engine.publish({ account: account!, region: region!, baseUrl: ec2Deps.apiEndpoint, signed: true }, { topicArn, message });
+      },
+    },
+  });
+  registry.add(events.service);
+  closers.push(() => events.close());
+  events.engine.start();
   // ELBv2 (query): load balancers that really listen — each on its own address on the bridge when private networking
   // is up, else on 127.0.0.1. Health checks run at AWS timing × NIMBUS_ELB_HEALTH_SCALE (e.g. 0.1 for demos/tests).
   // Wiring for others: elbv2.api.loadBalancerPort() (Auto Scaling), elbv2.api.metricsSource() (CloudWatch),
@@ -172,10 +193,47 @@ async function assemble(
   // SQS: JSON and query protocols over the shared queue engine.
   registry.add(createSqsService(queues));
 
+  // --- wiring between services (ports & adapters; every engine above exists now) ---
+  // Auto Scaling ← ELBv2 (targets, draining, health) and CloudWatch (metrics, target-tracking alarms).
+  autoscaling.engine.setPorts({
+    lb: elbv2.api.loadBalancerPort(),
+    metrics: {
+      statistics: (s, q) => metrics.statistics(s, {
+        namespace: q.namespace, metricName: q.metricName, dimensions: q.dimensions.map((d) => ({ name: d.Name, value: d.Value })),
+        start: q.start, end: q.end, period: q.period, statistics: [q.statistic],
+      }).map((b) => ({ timestamp: b.ts, value: pickStatistic(b, q.statistic) })),
+      put: (s, namespace, data) => metrics.publish(s.account, s.region, namespace, data.map((d) => ({
+        metricName: d.metricName, dimensions: d.dimensions.map((x) => ({ name: x.Name, value: x.Value })), value: d.value, timestamp: d.timestamp, unit: d.unit,
+      }))),
+    },
+    alarms: {
+      putMetricAlarm: (s, a) => void alarms.put(s, {
+        name: a.name, description: a.description, actionsEnabled: true, okActions: [], alarmActions: a.alarmActions, insufficientDataActions: [],
+        metricName: a.metricName, namespace: a.namespace, statistic: a.statistic, dimensions: a.dimensions.map((d) => ({ name: d.Name, value: d.Value })),
+        period: a.period, evaluationPeriods: a.evaluationPeriods, datapointsToAlarm: a.datapointsToAlarm, threshold: a.threshold, comparisonOperator: a.comparison,
+      }, undefined),
+      deleteAlarms: (s, names) => alarms.delete(s, names),
+    },
+  });
+  alarms.registerAlarmAction('arn:aws:autoscaling:', (arn, alarm) => autoscaling.engine.onAlarmAction(arn, {
+    alarmName: alarm.config.name, state: alarm.state.value, threshold: alarm.config.threshold, value: newestDatapoint(alarm.state.reasonData),
+  }));
+  // CloudWatch ← ELBv2 request/health metrics.
+  metrics.registerSource(elbv2.api.metricsSource());
+  // ELBv2 lambda targets → Lambda synchronous invokes; SNS lambda subscriptions → Lambda async invokes.
+  elbv2.api.setLambdaInvoker({
+    invoke: async (arn, event) => {
+      const r = await lambda.invokeArn(arn, Buffer.from(JSON.stringify(event)));
+      if (r.functionError) return { statusCode: 502, body: '' };
+      return JSON.parse(r.payload.toString('utf8') || '{}');
+    },
+    exists: (arn) => lambda.functionExists(arn),
+  });
+
   // Instance workloads must be reachable from the gateway address on the bridge too (AWS_ENDPOINT_URL inside instances).
   const server = await startGateway({
     registry, clock, ids, log, defaultRegion: config.region, host: config.host, port: config.port,
-    internal: internalRoutes({ registry, capabilities, compute, store: ec2Deps.store, config, extra: [sns.internalRoutes] }),
+    internal: internalRoutes({ registry, capabilities, compute, store: ec2Deps.store, config, extra: [sns.internalRoutes, lambda.internalRoutes, elbv2.internalRoutes] }),
   });
   const extraServers: Server[] = [];
   if (capabilities.privateNetwork && config.host !== '0.0.0.0') {
@@ -210,4 +268,25 @@ async function assemble(
       if (config.inMemory) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The value of one statistic from a CloudWatch bucket. */
+function pickStatistic(b: { sum: number; maximum: number; minimum: number; sampleCount: number; average: number }, stat: string): number {
+  switch (stat) {
+    case 'Sum': return b.sum;
+    case 'Maximum': return b.maximum;
+    case 'Minimum': return b.minimum;
+    case 'SampleCount': return b.sampleCount;
+    default: return b.average;
+  }
+}
+
+/** The newest datapoint an alarm evaluated, from its StateReasonData (AWS's `recentDatapoints`). */
+function newestDatapoint(reasonData: string | undefined): number | undefined {
+  try {
+    const points = (JSON.parse(reasonData ?? '{}') as { recentDatapoints?: number[] }).recentDatapoints;
+    return points?.length ? points[0] : undefined; // newest first, as AWS lists them
+  } catch {
+    return undefined;
+  }
 }

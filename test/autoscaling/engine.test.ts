@@ -93,7 +93,7 @@ describe('scaling engine (fakes, manual clock)', () => {
       history.push({ timestamp: t, value: hod >= 9 && hod < 17 ? 400 : 50 });
     }
     const queries: MetricQuery[] = [];
-    const metrics: MetricsPort = { statistics: (q) => (queries.push(q), q.period === 3600 ? history.filter((p) => p.timestamp >= q.start && p.timestamp < q.end) : []), put: () => undefined };
+    const metrics: MetricsPort = { statistics: (_s, q) => (queries.push(q), q.period === 3600 ? history.filter((p) => p.timestamp >= q.start && p.timestamp < q.end) : []), put: () => undefined };
     const { clock, engine, call } = setup({ metrics });
     clock.set(now);
     create(call);
@@ -145,7 +145,7 @@ describe('scaling engine (fakes, manual clock)', () => {
     };
     let value = 300;
     const metrics: MetricsPort = {
-      statistics: (q) => Array.from({ length: 16 }, (_, i) => ({ timestamp: q.end - (i + 1) * 1000, value })),
+      statistics: (_s, q) => Array.from({ length: 16 }, (_, i) => ({ timestamp: q.end - (i + 1) * 1000, value })),
       put: () => undefined,
     };
     const { engine, call, compute, scheduler } = setup({ lb, metrics });

@@ -617,7 +617,7 @@ export class ScalingEngine {
       const q = { ...trackedMetric(g.name, tt), period, start: now - period * 16 * 1000, end: now };
       let points;
       try {
-        points = [...(await this.metrics.statistics(q))].sort((a, b) => b.timestamp - a.timestamp);
+        points = [...(await this.metrics.statistics(s, q))].sort((a, b) => b.timestamp - a.timestamp);
       } catch (err) {
         this.log.warn({ err, policy: p.name }, 'metric statistics unavailable');
         continue;
@@ -693,7 +693,7 @@ export class ScalingEngine {
     let history: { timestamp: number; value: number }[] = [];
     if (this.metrics) {
       const m = loadMetric(g.name, spec);
-      history = [...(await this.metrics.statistics({ ...m, period: 3600, start: now - HISTORY_DAYS * 24 * HOUR, end: now }))];
+      history = [...(await this.metrics.statistics(s, { ...m, period: 3600, start: now - HISTORY_DAYS * 24 * HOUR, end: now }))];
     }
     const hours = Math.max(1, Math.ceil((end - Math.floor(start / HOUR) * HOUR) / HOUR));
     const { timestamps, load } = forecastLoad(history, start, hours);

@@ -60,8 +60,8 @@ export interface Datapoint { timestamp: number; value: number }
 
 /** CloudWatch metrics (src/engines/metrics). */
 export interface MetricsPort {
-  statistics(q: MetricQuery): Promise<Datapoint[]> | Datapoint[];
-  put(namespace: string, data: { metricName: string; dimensions: Dimension[]; value: number; timestamp?: number; unit?: string }[]): Promise<void> | void;
+  statistics(s: Scope, q: MetricQuery): Promise<Datapoint[]> | Datapoint[];
+  put(s: Scope, namespace: string, data: { metricName: string; dimensions: Dimension[]; value: number; timestamp?: number; unit?: string }[]): Promise<void> | void;
 }
 
 export interface AlarmSpec {

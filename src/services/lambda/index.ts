@@ -19,7 +19,8 @@ import { InvalidParameterValueException, ResourceNotFoundException } from './err
 import { EventSourceMappings } from './esm.ts';
 import { functionHandlers } from './functions.ts';
 import type { Operations } from './generated/operations.ts';
-import { AsyncInvoker, invokeHandler } from './invoke.ts';
+import { AsyncInvoker, invokeHandler, invokeSync } from './invoke.ts';
+import type { InvokeResult } from '../../engines/functions/types.ts';
 import { eventInvokeConfigOf, type EventInvokeDoc } from './model.ts';
 import { LambdaStore } from './store.ts';
 import { FunctionUrls } from './urls.ts';
@@ -82,6 +83,9 @@ export interface LambdaService {
   internalRoutes: (req: HttpRequest) => Promise<HttpResponse> | undefined;
   /** SNS exists after Lambda in app.ts: destinations/DLQs on topics and SNS → Lambda deliveries are wired here. */
   connectSns(sns: PubSubEngine): void;
+  /** Synchronous invoke by ARN for other engines (ELB lambda targets). */
+  invokeArn(functionArn: string, payload: Buffer): Promise<InvokeResult>;
+  functionExists(functionArn: string): boolean;
   close(): Promise<void>;
 }
 
@@ -171,6 +175,23 @@ export async function createLambdaService(deps: LambdaDeps): Promise<LambdaServi
         }
       }
       return urls.internalRoute(req);
+    },
+    /** Synchronous invoke by ARN (optionally qualified), for other engines (ELB lambda targets). */
+    async invokeArn(functionArn: string, payload: Buffer): Promise<InvokeResult> {
+      const m = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::(.+))?$/.exec(functionArn);
+      if (!m) throw new Error(`bad function ARN ${functionArn}`);
+      return invokeSync(st, st.resolve({ region: m[1], account: m[2] }, m[3], m[4]), payload);
+    },
+    /** Whether an ARN names an existing function (version/alias included). */
+    functionExists(functionArn: string): boolean {
+      const m = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::(.+))?$/.exec(functionArn);
+      if (!m) return false;
+      try {
+        st.resolve({ region: m[1], account: m[2] }, m[3], m[4]);
+        return true;
+      } catch {
+        return false;
+      }
     },
     connectSns(sns) {
       invokeDeps.sns = sns;
