@@ -52,6 +52,8 @@ interface Pool {
 }
 
 export const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
+/** Longest a function log line waits to be handed to the log store while other invocations run. */
+export const LOG_BATCH_MS = 50;
 
 export class FunctionEngine {
   private pools = new Map<string, Pool>();
@@ -70,6 +72,11 @@ export class FunctionEngine {
   accountConcurrency: number;
   idleMs: number;
   private closed = false;
+  /** Invocations in flight across all functions (log batching flushes at once when this is 0). */
+  private running = 0;
+  /** Function log lines not yet handed to the sink, per stream (group-committed under load). */
+  private logBuf = new Map<string, { account: string; region: string; group: string; stream: string; events: { timestamp: number; message: string }[] }>();
+  private logTimer?: NodeJS.Timeout;
 
   constructor(private o: FunctionEngineOptions) {
     const { base, prefix, size } = parseCidr(o.vpcCidr);
@@ -143,10 +150,12 @@ export class FunctionEngine {
     }
     this.inflight.set(fk, cur + 1);
     this.accountInflight.set(ak, (this.accountInflight.get(ak) ?? 0) + 1);
+    this.running++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.running--;
       const n = (this.inflight.get(fk) ?? 1) - 1;
       if (n <= 0) this.inflight.delete(fk);
       else this.inflight.set(fk, n);
@@ -180,7 +189,7 @@ export class FunctionEngine {
         const mem = await sb.memoryUsedMiB(req.tail);
         const all = [...lines.head, lines.report(mem)];
         const now = this.o.clock.now();
-        this.o.logs.put(s.account, s.region, s.logGroup, sb.logStream, all.map((message) => ({ timestamp: now, message })));
+        this.putLogs(s, sb.logStream, all.map((message) => ({ timestamp: now, message })));
         return all;
       };
       if (req.tail) {
@@ -199,6 +208,33 @@ export class FunctionEngine {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Hands log lines to the sink. Under load (other invocations in flight) lines are gathered for up to LOG_BATCH_MS
+   * and handed over per stream in one call, so the log store commits a few times per second instead of once per
+   * invocation; when nothing else runs they go at once, so a caller that reads logs right after Invoke sees them.
+   */
+  private putLogs(s: FunctionSpec, stream: string, events: { timestamp: number; message: string }[]): void {
+    const k = `${s.account}\0${s.region}\0${s.logGroup}\0${stream}`;
+    const b = this.logBuf.get(k);
+    if (b) b.events.push(...events);
+    else this.logBuf.set(k, { account: s.account, region: s.region, group: s.logGroup, stream, events });
+    if (this.running === 0 || this.closed) this.flushLogs();
+    else if (!this.logTimer) {
+      this.logTimer = setTimeout(() => this.flushLogs(), LOG_BATCH_MS);
+      this.logTimer.unref();
+    }
+  }
+
+  /** Hands every gathered log line to the sink (tests, close). */
+  flushLogs(): void {
+    if (this.logTimer) clearTimeout(this.logTimer);
+    this.logTimer = undefined;
+    if (!this.logBuf.size) return;
+    const all = [...this.logBuf.values()];
+    this.logBuf.clear();
+    for (const b of all) this.o.logs.put(b.account, b.region, b.group, b.stream, b.events);
   }
 
   private logLines(s: FunctionSpec, sb: Sandbox, id: string, o: Outcome, durationMs: number, initMs?: number) {
@@ -294,6 +330,7 @@ export class FunctionEngine {
     const all = [...this.pools.values()].flatMap((p) => [...p.all]);
     this.pools.clear();
     await Promise.all(all.map((sb) => sb.destroy()));
+    this.flushLogs();
     this.meter.close();
   }
 }
