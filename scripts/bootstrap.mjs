@@ -20,20 +20,11 @@ function npmReady() {
   return statSync(marker).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs - 1000;
 }
 
-if (!npmReady()) {
-  log('installing npm packages (npm ci; better-sqlite3 compiles from source, about a minute)…');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) {
-    log('npm ci failed');
-    process.exit(r.status ?? 1);
-  }
-}
-
 const isRoot = process.getuid?.() === 0;
 const isDebian = existsSync('/usr/bin/dpkg') && existsSync('/usr/bin/apt-get');
 // Command → Debian package that provides it.
 const wanted = { ip: 'iproute2', nft: 'nftables', unshare: 'util-linux', nsenter: 'util-linux' };
-const testWanted = { aws: 'awscli', python3: 'python3' };
+const testWanted = { aws: 'awscli', python3: 'python3', autoconf: 'autoconf', automake: 'automake', libtoolize: 'libtool', cmake: 'cmake', make: 'make', 'g++': 'g++' };
 const need = new Set();
 const has = (pkg) => spawnSync('dpkg', ['-s', pkg], { stdio: 'ignore' }).status === 0;
 if (isDebian) {
@@ -56,3 +47,14 @@ if (need.size) {
     }
   }
 }
+
+// npm last: the optional aws-lambda-ric builds native code with the autotools installed above.
+if (!npmReady()) {
+  log('installing npm packages (npm ci; better-sqlite3 compiles from source, about a minute)…');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    log('npm ci failed');
+    process.exit(r.status ?? 1);
+  }
+}
+

@@ -268,4 +268,24 @@ describe('Auto Scaling behind an ALB, scaled by CloudWatch target tracking (end 
     assert.ok(acts.some((a) => a.Description === `Terminating EC2 instance: ${victim}` && /in response to (an EC2 health check|an ELB system health check failure)/.test(a.Cause!)),
       acts.map((a) => `${a.Description}: ${a.Cause}`).join('\n'));
   });
+
+  test('an instance terminated outside the group (TerminateInstances) is replaced and the group converges', async () => {
+    const g = await settledAt(1, '1 InService instance');
+    const victim = g.Instances![0]!.InstanceId!;
+    // The load balancer deregisters a terminated instance by itself (like AWS); the group must not wait for a
+    // drain of a target that is already gone.
+    await t.ec2.send(new TerminateInstancesCommand({ InstanceIds: [victim] }));
+    const g2 = await eventually(async () => {
+      const x = await group();
+      const list = x.Instances ?? [];
+      return list.length === 1 && list[0]!.InstanceId !== victim && list[0]!.LifecycleState === 'InService' ? x : undefined;
+    }, 'the group back to exactly 1 InService instance (none left Terminating)', 45_000, 100);
+    await learnHostnames([g2.Instances![0]!.InstanceId!]);
+    const answered = await eventually(async () => {
+      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      const body = await r.text();
+      return r.status === 200 ? body : undefined;
+    }, 'the replacement answering through the ALB', 15_000, 100);
+    assert.equal(hostToId.get(answered), g2.Instances![0]!.InstanceId);
+  });
 });
