@@ -8,7 +8,7 @@
 // Targets (issue 4): cold p50 < 100 ms (AWS Node ≈ 144 ms, LocalStack ≈ 0.7–7 s), warm p50 < 2 ms, throughput above
 // serverless-offline's.
 import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -104,12 +104,20 @@ require('http').createServer((q, s) => { const c = []; q.on('data', (x) => c.pus
   }
 }
 
-/** serverless-offline, when its packages are installed (BENCH_SLS_DIR or this project's node_modules). */
+/**
+ * serverless-offline, the peer: installed on demand from bench/peers/serverless-offline (pinned in its own
+ * lockfile, kept out of Nimbus's dependencies because serverless v3 is large), or BENCH_SLS_DIR.
+ */
 async function measureServerlessOffline(): Promise<Row | string> {
-  const root = process.env.BENCH_SLS_DIR ?? process.cwd();
+  const peerDir = new URL('./peers/serverless-offline/', import.meta.url).pathname;
+  const root = process.env.BENCH_SLS_DIR ?? peerDir;
   const sls = join(root, 'node_modules', 'serverless', 'bin', 'serverless.js');
+  if (!existsSync(sls) && !process.env.BENCH_SLS_DIR) {
+    console.error('[bench] installing the serverless-offline peer (npm ci in bench/peers/serverless-offline)…');
+    spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: peerDir, stdio: 'inherit' });
+  }
   if (!existsSync(sls) || !existsSync(join(root, 'node_modules', 'serverless-offline'))) {
-    return `serverless-offline not installed (npm i -D serverless@3 serverless-offline, or BENCH_SLS_DIR=<dir with both>)`;
+    return `serverless-offline could not be installed in ${root} (npm ci failed; or set BENCH_SLS_DIR=<dir with serverless@3 and serverless-offline>)`;
   }
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-bench-sls-'));
   const port = await freePort();
