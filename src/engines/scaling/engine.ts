@@ -558,7 +558,7 @@ export class ScalingEngine {
       // Scale-in never cuts a request: leave the target groups and wait for draining before stopping the workload.
       if (this.lb && cfg.targetGroupArns.length) {
         if (r.activity_id) this.store.updateActivity(r.activity_id, { status_code: 'WaitingForELBConnectionDraining', progress: 50 });
-        await Promise.all(cfg.targetGroupArns.map((tg) => this.lb!.deregisterTargets(tg, [{ id }])));
+        await Promise.all(cfg.targetGroupArns.map((tg) => this.drain(tg, id)));
       }
       this.registered.delete(id);
       if (this.closed) return;
@@ -571,6 +571,24 @@ export class ScalingEngine {
     } catch (err) {
       this.log.warn({ err, id }, 'terminating an Auto Scaling instance failed; will retry');
     }
+  }
+
+  /**
+   * Deregisters an instance from one target group and waits for the drain. Where it is no longer a target there is
+   * nothing to drain: the load balancer deregisters terminated instances by itself (as AWS does), a user may have
+   * deregistered it, the target group may be gone. Deregistering it anyway fails (InvalidTarget / TargetGroupNotFound)
+   * and the termination would be retried forever, the instance left Terminating.
+   */
+  private async drain(tg: string, id: string): Promise<void> {
+    let targets: { id: string }[];
+    try {
+      targets = await this.lb!.targetHealth(tg);
+    } catch (err) {
+      this.log.warn({ err, tg, id }, 'target group unavailable: nothing to drain');
+      return;
+    }
+    if (!targets.some((t) => t.id === id)) return;
+    await this.lb!.deregisterTargets(tg, [{ id }]);
   }
 
   // ---------------------------------------------------------------- scheduled actions
