@@ -1,10 +1,10 @@
+import { freePort, startServerProcess } from '../support/server-process.ts';
 import { cleanupHostObjects } from '../support/nimbus.ts';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -12,27 +12,8 @@ import { eventually } from '../support/nimbus.ts';
 
 const PREFIX = `nbq${process.pid % 100000}`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
-/** `nimbus up` as a separate process, so it can be killed with SIGKILL. */
-async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, NIMBUS_VPC_CIDR: '172.27.0.0/16', NIMBUS_NAME_PREFIX: PREFIX, NIMBUS_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  await eventually(() => out.includes('Nimbus is running'), `nimbus to start (output: ${out})`, 30_000, 100);
-  return child;
-}
+const startServer = (dataDir: string, port: number) => startServerProcess({ dataDir, port, prefix: PREFIX, vpcCidr: '172.27.0.0/16' });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
