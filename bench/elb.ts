@@ -126,7 +126,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 100));
     }
     const endpoint = (await elb.send(new DescribeTagsCommand({ ResourceArns: [l.ListenerArn!] }))).TagDescriptions![0]!.Tags!.find((x) => x.Key === 'nimbus:endpoint')!.Value!;
-    results.push(['Nimbus ALB (3 targets, round robin)', await measure(`${endpoint}/`, useWrk), 'Node reverse proxy, keep-alive per target']);
+    results.push(['Nimbus ALB (3 targets, round robin)', await measure(`${endpoint}/`, useWrk), process.env.NIMBUS_ELB_FAST === '0' ? 'node:http reverse proxy (NIMBUS_ELB_FAST=0)' : 'raw-socket HTTP/1.1 fast path, keep-alive pool per target']);
     ec2.destroy();
     elb.destroy();
     await stopProcess(nimbus);

@@ -20,6 +20,16 @@ import { Ec2Store } from './services/ec2/store.ts';
 import { createStsService } from './services/sts/index.ts';
 import { createSnsService } from './services/sns/index.ts';
 import { createSqsService } from './services/sqs/index.ts';
+import { createEventsService } from './services/events/index.ts';
+import { createElbv2Service } from './services/elbv2/index.ts';
+import { createAutoScalingService } from './services/autoscaling/index.ts';
+import { ec2ComputePort } from './services/autoscaling/ec2-adapter.ts';
+import { AlarmEngine, MetricsEngine, ec2Source, sqsSource } from './engines/metrics/index.ts';
+import { createCloudWatchService } from './services/cloudwatch/index.ts';
+import { INSTANCE_TYPES } from './services/ec2/catalog/instance-types.ts';
+import { LogStore } from './engines/logs/index.ts';
+import { createLogsService } from './services/logs/index.ts';
+import { createLambdaService } from './services/lambda/index.ts';
 import { openDb, type Db } from './store/db.ts';
 
 export interface Nimbus {
@@ -87,14 +97,64 @@ async function assemble(
   // The queue engine is shared: SQS serves it, SNS delivers into it, Lambda will poll it.
   const queues = QueueEngine.open({ db, clock, ids, log });
   closers.push(() => queues.close());
-  // --- more services register below (one block per service) ---
+  // --- services (one block each; closers run in reverse, so later services stop first) ---
+  // SNS: topics over the query protocol; delivers into the shared queue engine, HTTP/S endpoints, the local mailbox, Lambda.
+  const sns = createSnsService({ db, queues, dataDir, clock, log });
+  registry.add(sns.service);
+  closers.push(() => sns.close());
+  // SQS: JSON and query protocols over the shared queue engine.
+  registry.add(createSqsService(queues));
+
+  // CloudWatch Logs (JSON 1.1) over the shared log store: Lambda appends function logs to it, `nimbus logs` reads it.
+  const logStore = LogStore.open({ db, clock, log });
+  closers.push(() => logStore.close());
+  registry.add(createLogsService(logStore));
+
+  // CloudWatch (JSON and query): the metrics engine stores points and evaluates alarms; built-in metrics (EC2 CPU, SQS
+  // queue depth, ELB) are collected every NIMBUS_METRICS_PERIOD seconds (default 60, like AWS; 1 for demos and tests).
+  const metricsPeriodSec = Number(process.env.NIMBUS_METRICS_PERIOD ?? 60) || 60;
+  const metrics = new MetricsEngine({ db, clock, log, collectPeriodSec: metricsPeriodSec });
+  const alarms = new AlarmEngine(metrics);
+  closers.push(() => {
+    alarms.close();
+    metrics.close();
+  });
+  registry.add(createCloudWatchService(metrics, alarms));
+  alarms.registerAlarmAction('arn:aws:sns:', async (arn, _alarm, msg) => {
+    const [, , , region, account] = arn.split(':');
+    await sns.engine.publish({ account: account!, region: region!, baseUrl: ec2Deps.apiEndpoint, signed: true }, { topicArn: arn, message: msg.body, subject: msg.subject });
+  });
+  metrics.registerSource(ec2Source({
+    runningInstances: () => ec2Deps.store.liveInstances().filter((r) => r.state === 'running').map((r) => ({
+      id: r.id, account: r.account, region: r.region,
+      vcpus: compute.spec(r.id)?.vcpus ?? INSTANCE_TYPES.find((t) => t.name === r.instance_type)?.vcpus ?? 1,
+      tags: Object.fromEntries(ec2Deps.store.tagsOf(r.id).map((t) => [t.key, t.value])),
+    })),
+    stats: (id) => compute.driver.stats(id),
+  }));
+  metrics.registerSource(sqsSource(queues, () => [{ account: '000000000000', region: config.region }, ...metrics.scopes(), ...alarms.scopes()]));
+
+  // Lambda (rest-json): functions run as sandboxes of the shared compute engine, each with its own Runtime API; logs go
+  // to the log store, SQS event sources poll the shared queue engine. Function URLs listen on NIMBUS_LAMBDA_URL_PORT.
+  const env = process.env;
+  const lambda = await createLambdaService({
+    db, compute, capabilities, queues, clock, ids, log, dataDir, vpcCidr: config.vpcCidr, gateway,
+    urlHost: config.host, urlPort: Number(env.NIMBUS_LAMBDA_URL_PORT ?? 0),
+    logs: { put: (a, r, g, st, events) => void logStore.appendEvents(a, r, g, st, events).catch((err) => log.warn({ err }, 'function logs dropped')) },
+    accountConcurrency: env.NIMBUS_LAMBDA_CONCURRENCY ? Number(env.NIMBUS_LAMBDA_CONCURRENCY) : undefined,
+    idleMs: env.NIMBUS_LAMBDA_IDLE_SECONDS ? Number(env.NIMBUS_LAMBDA_IDLE_SECONDS) * 1000 : undefined,
+    asyncRetryBaseMs: env.NIMBUS_LAMBDA_ASYNC_RETRY_MS ? Number(env.NIMBUS_LAMBDA_ASYNC_RETRY_MS) : undefined,
+    endpoint: () => ec2Deps.apiEndpoint,
+  });
+  registry.add(lambda.service);
+  closers.push(() => lambda.close());
+  lambda.connectSns(sns.engine);
+
   // EventBridge (JSON 1.1): rules on the default bus — event patterns for PutEvents and rate/cron schedules on the
-  // injected clock — delivering to Lambda (asynchronous invoke), the shared queue engine and SNS. Lambda and SNS are
-  // created further down: the ports reach them lazily (a delivery before they exist is retried a second later).
+  // injected clock — delivering to Lambda (asynchronous invoke), the shared queue engine and SNS.
   // Tests drive schedules with eventsEngineOf(nimbus.registry.services).tick() after moving a ManualClock.
-  const { createEventsService } = await import('./services/events/index.ts');
   const events = createEventsService({
-    db, clock, log, retryBaseMs: Number(process.env.NIMBUS_EVENTS_RETRY_MS ?? 1000) || 1000,
+    db, clock, log, retryBaseMs: Number(env.NIMBUS_EVENTS_RETRY_MS ?? 1000) || 1000,
     ports: {
       lambda: (arn, event) => lambda.invoker.invoke(arn, event, { subscriptionArn: '', messageId: '' }),
       sqs: async (ref, body, o) => {
@@ -109,89 +169,24 @@ async function assemble(
   registry.add(events.service);
   closers.push(() => events.close());
   events.engine.start();
+
   // ELBv2 (query): load balancers that really listen — each on its own address on the bridge when private networking
   // is up, else on 127.0.0.1. Health checks run at AWS timing × NIMBUS_ELB_HEALTH_SCALE (e.g. 0.1 for demos/tests).
-  // Wiring for others: elbv2.api.loadBalancerPort() (Auto Scaling), elbv2.api.metricsSource() (CloudWatch),
-  // elbv2.api.setLambdaInvoker(...) (Lambda targets), elbv2.internalRoutes (GET /_nimbus/elbv2).
-  const { createElbv2Service } = await import('./services/elbv2/index.ts');
   const elbv2 = await createElbv2Service({
     db, ec2: ec2Deps, clock, ids, log, bridge: capabilities.privateNetwork ? `${config.namePrefix}-br0` : undefined,
-    healthScale: Number(process.env.NIMBUS_ELB_HEALTH_SCALE ?? 1) || 1,
+    healthScale: Number(env.NIMBUS_ELB_HEALTH_SCALE ?? 1) || 1,
   });
   registry.add(elbv2.service);
   closers.push(() => elbv2.close());
+
   // Auto Scaling (query): a scaler reconciles every group on a timer; instances launch through EC2's own RunInstances.
-  // ELBv2 / CloudWatch are wired through autoscaling.engine.setPorts({ lb, metrics, alarms }) once they are up.
-  const { createAutoScalingService } = await import('./services/autoscaling/index.ts');
-  const { ec2ComputePort } = await import('./services/autoscaling/ec2-adapter.ts');
+  // Closed first (pushed last): it must not replace instances while Nimbus shuts down.
   const autoscaling = createAutoScalingService({
-    db, compute: ec2ComputePort(ec2Deps, ec2.service), clock, log, engine: { metricPeriodSec: Number(process.env.NIMBUS_METRICS_PERIOD ?? 60) || 60 },
+    db, compute: ec2ComputePort(ec2Deps, ec2.service), clock, log, engine: { metricPeriodSec: metricsPeriodSec },
   });
   registry.add(autoscaling.service);
   closers.push(() => autoscaling.close());
   autoscaling.engine.start();
-  // CloudWatch (JSON and query): the metrics engine stores points and evaluates alarms; built-in metrics (EC2 CPU, SQS
-  // queue depth) are collected every NIMBUS_METRICS_PERIOD seconds (default 60, like AWS; 1 for demos and tests).
-  // Other engines: metrics.publish(...), metrics.registerSource(...), alarms.registerAlarmAction(prefix, sink).
-  const cw = await import('./engines/metrics/index.ts');
-  const { createCloudWatchService } = await import('./services/cloudwatch/index.ts');
-  const metrics = new cw.MetricsEngine({ db, clock, log, collectPeriodSec: Number(process.env.NIMBUS_METRICS_PERIOD ?? 60) || 60 });
-  const alarms = new cw.AlarmEngine(metrics);
-  closers.push(() => {
-    alarms.close();
-    metrics.close();
-  });
-  registry.add(createCloudWatchService(metrics, alarms));
-  alarms.registerAlarmAction('arn:aws:sns:', async (arn, _alarm, msg) => {
-    const [, , , region, account] = arn.split(':');
-    await sns.engine.publish({ account: account!, region: region!, baseUrl: ec2Deps.apiEndpoint, signed: true }, { topicArn: arn, message: msg.body, subject: msg.subject });
-  });
-  const { INSTANCE_TYPES } = await import('./services/ec2/catalog/instance-types.ts');
-  metrics.registerSource(cw.ec2Source({
-    runningInstances: () => ec2Deps.store.liveInstances().filter((r) => r.state === 'running').map((r) => ({
-      id: r.id, account: r.account, region: r.region,
-      vcpus: compute.spec(r.id)?.vcpus ?? INSTANCE_TYPES.find((t) => t.name === r.instance_type)?.vcpus ?? 1,
-      tags: Object.fromEntries(ec2Deps.store.tagsOf(r.id).map((t) => [t.key, t.value])),
-    })),
-    stats: (id) => compute.driver.stats(id),
-  }));
-  metrics.registerSource(cw.sqsSource(queues, () => [{ account: '000000000000', region: config.region }, ...metrics.scopes(), ...alarms.scopes()]));
-  // CloudWatch Logs (JSON 1.1) over the shared log store: Lambda appends function logs to it, `nimbus logs` reads it.
-  // Created before the services that write into it, so it is closed (flushed) after them.
-  const { LogStore } = await import('./engines/logs/index.ts');
-  const { createLogsService } = await import('./services/logs/index.ts');
-  const logStore = LogStore.open({ db, clock, log });
-  closers.push(() => logStore.close());
-  registry.add(createLogsService(logStore));
-  // Lambda (rest-json): functions run as sandboxes of the shared compute engine, each with its own Runtime API; logs go
-  // to the log store, SQS event sources poll the shared queue engine. Function URLs listen on NIMBUS_LAMBDA_URL_PORT.
-  const { createLambdaService } = await import('./services/lambda/index.ts');
-  const lambdaEnv = process.env;
-  const lambda = await createLambdaService({
-    db, compute, capabilities, queues, clock, ids, log, dataDir, vpcCidr: config.vpcCidr, gateway,
-    urlHost: config.host, urlPort: Number(lambdaEnv.NIMBUS_LAMBDA_URL_PORT ?? 0),
-    logs: { put: (a, r, g, s, events) => void logStore.appendEvents(a, r, g, s, events).catch((err) => log.warn({ err }, 'function logs dropped')) },
-    accountConcurrency: lambdaEnv.NIMBUS_LAMBDA_CONCURRENCY ? Number(lambdaEnv.NIMBUS_LAMBDA_CONCURRENCY) : undefined,
-    idleMs: lambdaEnv.NIMBUS_LAMBDA_IDLE_SECONDS ? Number(lambdaEnv.NIMBUS_LAMBDA_IDLE_SECONDS) * 1000 : undefined,
-    asyncRetryBaseMs: lambdaEnv.NIMBUS_LAMBDA_ASYNC_RETRY_MS ? Number(lambdaEnv.NIMBUS_LAMBDA_ASYNC_RETRY_MS) : undefined,
-    endpoint: () => ec2Deps.apiEndpoint,
-  });
-  registry.add(lambda.service);
-  closers.push(() => lambda.close());
-  // SNS is created just below: hand it the Lambda invoker as soon as this synchronous stretch of assembly is done.
-  queueMicrotask(() => {
-    try {
-      lambda.connectSns(sns.engine);
-    } catch (err) {
-      log.error({ err }, 'lambda: could not connect SNS');
-    }
-  });
-  // SNS: topics over the query protocol; delivers into the shared queue engine, HTTP/S endpoints, the local mailbox, Lambda.
-  const sns = createSnsService({ db, queues, dataDir, clock, log });
-  registry.add(sns.service);
-  closers.push(() => sns.close());
-  // SQS: JSON and query protocols over the shared queue engine.
-  registry.add(createSqsService(queues));
 
   // --- wiring between services (ports & adapters; every engine above exists now) ---
   // Auto Scaling ← ELBv2 (targets, draining, health) and CloudWatch (metrics, target-tracking alarms).
@@ -262,8 +257,10 @@ async function assemble(
         s.closeAllConnections?.();
         await new Promise((r) => s.close(() => r(undefined)));
       }
-      await compute.shutdown(opts.stopInstances ?? true);
+      // Services first (Auto Scaling must not replace instances that shutdown stops; Lambda stops its sandboxes
+      // through compute), then the workloads, then the database.
       for (const c of closers.reverse()) await c();
+      await compute.shutdown(opts.stopInstances ?? true);
       db.close();
       if (config.inMemory) rmSync(dataDir, { recursive: true, force: true });
     },

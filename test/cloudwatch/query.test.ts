@@ -59,7 +59,10 @@ describe('CloudWatch over the query protocol, and alarm APIs', () => {
     assert.deepEqual(a.AlarmActions, ['arn:aws:sns:us-east-1:000000000000:nowhere']);
     assert.equal(a.TreatMissingData, 'notBreaching');
     await aws('set-alarm-state', '--alarm-name', 'cli-alarm', '--state-value', 'ALARM', '--state-reason', 'from the cli');
-    assert.equal((await aws('describe-alarms', '--state-value', 'ALARM')).MetricAlarms[0].StateReason, 'from the cli');
+    // AWS: SetAlarmState lasts until the next evaluation, which may already have moved the alarm on; the
+    // history keeps the transition either way.
+    const history = await aws('describe-alarm-history', '--alarm-name', 'cli-alarm', '--history-item-type', 'StateUpdate');
+    assert.ok(history.AlarmHistoryItems.some((h: { HistorySummary: string; HistoryData: string }) => /to ALARM/.test(h.HistorySummary) && h.HistoryData.includes('from the cli')), JSON.stringify(history));
     await aws('delete-alarms', '--alarm-names', 'cli-alarm');
     assert.deepEqual((await aws('describe-alarms', '--alarm-name-prefix', 'cli')).MetricAlarms, []);
 

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
 import { realScheduler, type Scheduler } from '../queue/scheduler.ts';
+import { FastHttpListener } from './fast-proxy.ts';
 import { HttpListener } from './http-proxy.ts';
 import { albPoints, Counters, point } from './metrics.ts';
 import { LbRuntime, ListenerRuntime, targetGroupsOf, type ListenerHost } from './runtime.ts';
@@ -32,7 +33,7 @@ export interface LoadBalancerEngineOptions {
 interface OpenListener {
   rt: ListenerRuntime;
   server: Server;
-  proxy: HttpListener | TcpListener;
+  proxy: HttpListener | FastHttpListener | TcpListener;
   bound: BoundAddress;
   sockets: Set<import('node:net').Socket>;
 }
@@ -140,7 +141,7 @@ export class LoadBalancerEngine {
     }
     lb.spec = spec;
     for (const l of this.listeners.values()) {
-      if (l.rt.spec.lbArn === spec.arn && l.proxy instanceof HttpListener) l.proxy.setIdleTimeout(spec.idleTimeoutSeconds);
+      if (l.rt.spec.lbArn === spec.arn && !(l.proxy instanceof TcpListener)) l.proxy.setIdleTimeout(spec.idleTimeoutSeconds);
     }
     this.refreshUsage();
   }
@@ -169,7 +170,8 @@ export class LoadBalancerEngine {
       targetGroup: (arn) => engine.tgs.get(arn),
       lambda: () => engine.lambdaInvoker,
     };
-    const proxy = lb.spec.type === 'network' ? new TcpListener(host) : new HttpListener(host);
+    // NIMBUS_ELB_FAST=0 keeps application load balancers on the node:http proxy alone (the fast path hands it what it does not take).
+    const proxy = lb.spec.type === 'network' ? new TcpListener(host) : process.env.NIMBUS_ELB_FAST === '0' ? new HttpListener(host) : new FastHttpListener(host);
     const server = proxy.server as Server;
     const sockets = new Set<import('node:net').Socket>();
     server.on('connection', (s: import('node:net').Socket) => {
