@@ -148,6 +148,7 @@ async function assemble(
   });
   registry.add(lambda.service);
   closers.push(() => lambda.close());
+  metrics.registerSource(lambda.engine.metrics.source());
   lambda.connectSns(sns.engine);
 
   // EventBridge (JSON 1.1): rules on the default bus — event patterns for PutEvents and rate/cron schedules on the

@@ -8,8 +8,9 @@ import type { DriverCapabilities, NetworkAttachment } from '../../drivers/driver
 import type { ComputeEngine } from '../compute/engine.ts';
 import { intToIp, macFor, parseCidr } from '../network/ipam.ts';
 import { UsageMeter } from './meter.ts';
+import { LambdaMetrics } from './metrics.ts';
 import { Sandbox, type Outcome, type SandboxHost } from './sandbox.ts';
-import { ThrottledError, type FunctionLogSink, type FunctionSpec, type InvokeRequest, type InvokeResult } from './types.ts';
+import { ThrottledError, type UsageRecord, type FunctionLogSink, type FunctionSpec, type InvokeRequest, type InvokeResult } from './types.ts';
 import type { Db } from '../../store/db.ts';
 
 // Runs functions: a pool of execution environments (sandboxes) per function version and revision, warm reuse
@@ -69,6 +70,8 @@ export class FunctionEngine {
   private prefixLength: number;
   private reaper?: NodeJS.Timeout;
   readonly meter: UsageMeter;
+  /** AWS/Lambda CloudWatch metrics (Invocations, Errors, Duration, Throttles, ConcurrentExecutions). */
+  readonly metrics = new LambdaMetrics();
   accountConcurrency: number;
   idleMs: number;
   private closed = false;
@@ -141,12 +144,18 @@ export class FunctionEngine {
     const cur = this.inflight.get(fk) ?? 0;
     const reserved = this.reserved.get(fk);
     if (reserved !== undefined) {
-      if (cur >= reserved) throw new ThrottledError('ReservedFunctionConcurrentInvocationLimitExceeded');
+      if (cur >= reserved) {
+        this.metrics.throttled(s.account, s.region, s.arn);
+        throw new ThrottledError('ReservedFunctionConcurrentInvocationLimitExceeded');
+      }
     } else {
       // Functions without a reservation share what the reservations leave of the account's limit.
       let unreservedInflight = 0;
       for (const [k, v] of this.inflight) if (k.startsWith(`${ak}/`) && !this.reserved.has(k)) unreservedInflight += v;
-      if (unreservedInflight >= this.accountConcurrency - this.reservedTotal(s.account, s.region)) throw new ThrottledError('ConcurrentInvocationLimitExceeded');
+      if (unreservedInflight >= this.accountConcurrency - this.reservedTotal(s.account, s.region)) {
+        this.metrics.throttled(s.account, s.region, s.arn);
+        throw new ThrottledError('ConcurrentInvocationLimitExceeded');
+      }
     }
     this.inflight.set(fk, cur + 1);
     this.accountInflight.set(ak, (this.accountInflight.get(ak) ?? 0) + 1);
@@ -198,12 +207,14 @@ export class FunctionEngine {
         result.logTail = text.subarray(Math.max(0, text.length - 4096)).toString('base64');
       } else void finishLogs().catch(() => undefined);
       const billedMs = Math.max(1, Math.ceil(durationMs));
-      this.meter.record({
+      const usage: UsageRecord = {
         account: s.account, region: s.region, functionArn: s.arn, version: s.version, requestId, startedAt,
         durationMs: Math.round(durationMs * 1000) / 1000, billedMs, memoryMiB: s.memoryMiB, gbSeconds: (s.memoryMiB / 1024) * (billedMs / 1000),
         initMs: cold ? Math.round(sb.initMs ?? 0) : 0,
         outcome: outcome.kind === 'ok' ? 'success' : outcome.kind === 'error' && outcome.fatal === 'timeout' ? 'timeout' : 'error',
-      });
+      };
+      this.meter.record(usage);
+      this.metrics.invoked(usage, this.inflight.get(FunctionEngine.functionKey(s)) ?? 1);
       return result;
     } finally {
       release();
