@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
@@ -9,7 +9,18 @@ import { json, payload, ROLE, startLambda, type LambdaTest } from './support.ts'
 // The official Runtime Interface Client (npm aws-lambda-ric, what AWS's own Node images run) against
 // Nimbus's Runtime API. It is an optional dependency (its native part builds with autotools, which
 // scripts/bootstrap.mjs installs on Debian); without it the test says so instead of passing silently.
-const RIC = join(process.cwd(), 'node_modules', 'aws-lambda-ric', 'bin', 'index.mjs');
+const RIC_DIR = join(process.cwd(), 'node_modules', 'aws-lambda-ric');
+const RIC = join(RIC_DIR, 'bin', 'index.mjs');
+
+/** The RIC packaged inside the function, as users ship it (node_modules/aws-lambda-ric in the zip). */
+function ricFiles(): Record<string, { data: Buffer; mode: number }> {
+  const files: Record<string, { data: Buffer; mode: number }> = {};
+  for (const rel of ['package.json', 'bin/index.mjs', ...readdirSync(join(RIC_DIR, 'dist')).map((f) => `dist/${f}`)]) {
+    const p = join(RIC_DIR, rel);
+    files[`node_modules/aws-lambda-ric/${rel}`] = { data: readFileSync(p), mode: statSync(p).mode & 0o777 };
+  }
+  return files;
+}
 const HANDLER = `exports.handler = async (event, context) => ({ echo: event, fn: context.functionName, rid: context.awsRequestId, left: context.getRemainingTimeInMillis() > 0 });
 exports.fails = async () => { throw new TypeError('ric says no'); };
 `;
@@ -23,8 +34,8 @@ after(async () => {
 });
 
 test('aws-lambda-ric runs a handler through the Nimbus Runtime API', { skip: !existsSync(RIC) && 'aws-lambda-ric is not installed (optional dependency; needs autoconf automake libtool cmake to build)' }, async () => {
-  const bootstrap = `#!/bin/sh\ncd "$LAMBDA_TASK_ROOT"\nexec ${process.execPath} ${RIC} "$_HANDLER"\n`;
-  const zip = writeZip({ bootstrap: { data: bootstrap, mode: 0o755 }, 'index.js': HANDLER });
+  const bootstrap = `#!/bin/sh\ncd "$LAMBDA_TASK_ROOT"\nexec ${process.execPath} "$LAMBDA_TASK_ROOT/node_modules/aws-lambda-ric/bin/index.mjs" "$_HANDLER"\n`;
+  const zip = writeZip({ bootstrap: { data: bootstrap, mode: 0o755 }, 'index.js': HANDLER, ...ricFiles() });
   for (const [name, handler] of [['ric-ok', 'index.handler'], ['ric-fail', 'index.fails']]) {
     await t.lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'provided.al2023', Handler: handler, Role: ROLE, Code: { ZipFile: zip }, Timeout: 30 }));
   }

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../core/log.ts';
 import type {
@@ -18,6 +18,9 @@ import { delay, run, sq } from './run.ts';
 import { spawnBoot } from './spawn.ts';
 import { decodeToken, encodeToken, firstChild, processStart, type TokenData } from './token.ts';
 import { inGuest, linkPlain, mountInto, plainVolumesDir, unlinkPlain, unmountFrom, type Stash } from './volumes.ts';
+
+/** Host paths an instance's mount namespace covers with its own (private /tmp; the root volume on /root). */
+const COVERED = ['/tmp', '/root'];
 
 // The process driver: an instance is a process tree in its own pid/mount/uts/ipc/net namespaces,
 // limited by a cgroup, with a veth on the Nimbus bridge and nftables for its security groups.
@@ -172,10 +175,18 @@ export class ProcessDriver implements Driver {
     const stash: Stash = [[this.dataDir, join(this.stashDir, 'data')]];
     const state = resolve(spec.stateDir);
     if (inGuest(stash, state) === state) stash.push([state, join(this.stashDir, 'state')]);
+    // Volume sources under paths the instance covers (its private /tmp, a root volume on /root) are
+    // bound first too, or they would be hidden by then (e.g. Nimbus running from a checkout in /tmp).
+    spec.volumes.forEach((v, i) => {
+      const src = resolve(v.hostPath);
+      if (inGuest(stash, src) === src && COVERED.some((c) => src === c || src.startsWith(`${c}/`))) stash.push([src, join(this.stashDir, `vol${i}`)]);
+    });
     return stash;
   }
 
   private async startNamespaced(spec: WorkloadSpec): Promise<Workload> {
+    // Mount points for stashed volume sources (shared by all workloads: each binds them in its own namespace).
+    await Promise.all(spec.volumes.map((_, i) => mkdir(join(this.stashDir, `vol${i}`), { recursive: true })));
     const tools = this.tools!;
     const prefix = this.opts.namePrefix;
     if (spec.network) validateNetwork(spec.network);
@@ -501,7 +512,9 @@ export class ProcessDriver implements Driver {
     if (live || others) return;
     await deleteBridge(this.tools!.ip, this.opts.bridge.name);
     await this.cgroups!.unprepare(this.opts.namePrefix);
-    for (const d of ['data', 'state', '']) await rmdir(join(this.stashDir, d)).catch(() => undefined);
+    // rmdir, never rm -r: these are mount points; only empty directories go.
+    const vols = (await readdir(this.stashDir).catch(() => [] as string[])).filter((d) => /^vol\d+$/.test(d));
+    for (const d of [...vols, 'data', 'state', '']) await rmdir(join(this.stashDir, d)).catch(() => undefined);
   }
 }
 
