@@ -102,6 +102,11 @@ async function assemble(
   const sns = createSnsService({ db, queues, dataDir, clock, log });
   registry.add(sns.service);
   closers.push(() => sns.close());
+  /** Publishes as the topic's own account (alarm actions, EventBridge targets): the scope comes from the ARN. */
+  const publishToTopic = async (topicArn: string, message: string, subject?: string): Promise<void> => {
+    const [, , , region, account] = topicArn.split(':');
+    await sns.engine.publish({ account: account!, region: region!, baseUrl: ec2Deps.apiEndpoint, signed: true }, { topicArn, message, subject });
+  };
   // SQS: JSON and query protocols over the shared queue engine.
   registry.add(createSqsService(queues));
 
@@ -120,10 +125,7 @@ async function assemble(
     metrics.close();
   });
   registry.add(createCloudWatchService(metrics, alarms));
-  alarms.registerAlarmAction('arn:aws:sns:', async (arn, _alarm, msg) => {
-    const [, , , region, account] = arn.split(':');
-    await sns.engine.publish({ account: account!, region: region!, baseUrl: ec2Deps.apiEndpoint, signed: true }, { topicArn: arn, message: msg.body, subject: msg.subject });
-  });
+  alarms.registerAlarmAction('arn:aws:sns:', (arn, _alarm, msg) => publishToTopic(arn, msg.body, msg.subject));
   metrics.registerSource(ec2Source({
     runningInstances: () => ec2Deps.store.liveInstances().filter((r) => r.state === 'running').map((r) => ({
       id: r.id, account: r.account, region: r.region,
@@ -161,10 +163,7 @@ async function assemble(
       sqs: async (ref, body, o) => {
         await queues.sendMessage(ref, { body, messageGroupId: o.messageGroupId, messageDeduplicationId: o.deduplicationId, messageAttributes: o.attributes });
       },
-      sns: async (topicArn, message) => {
-        const [, , , region, account] = topicArn.split(':');
-        await sns.engine.publish({ account: account!, region: region!, baseUrl: ec2Deps.apiEndpoint, signed: true }, { topicArn, message });
-      },
+      sns: (topicArn, message) => publishToTopic(topicArn, message),
     },
   });
   registry.add(events.service);
@@ -194,10 +193,11 @@ async function assemble(
   autoscaling.engine.setPorts({
     lb: elbv2.api.loadBalancerPort(),
     metrics: {
-      statistics: (s, q) => metrics.statistics(s, {
-        namespace: q.namespace, metricName: q.metricName, dimensions: q.dimensions.map((d) => ({ name: d.Name, value: d.Value })),
-        start: q.start, end: q.end, period: q.period, statistics: [q.statistic],
-      }).map((b) => ({ timestamp: b.ts, value: pickStatistic(b, q.statistic) })),
+      statistics: (s, q) => {
+        const m = { namespace: q.namespace, metricName: q.metricName, dimensions: q.dimensions.map((d) => ({ name: d.Name, value: d.Value })) };
+        const series = metrics.statSeries(s, m, q.statistic, q.period, q.start, q.end);
+        return series.ts.map((timestamp, i) => ({ timestamp, value: series.values[i]! }));
+      },
       put: (s, namespace, data) => metrics.publish(s.account, s.region, namespace, data.map((d) => ({
         metricName: d.metricName, dimensions: d.dimensions.map((x) => ({ name: x.Name, value: x.Value })), value: d.value, timestamp: d.timestamp, unit: d.unit,
       }))),
@@ -266,17 +266,6 @@ async function assemble(
       if (config.inMemory) rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** The value of one statistic from a CloudWatch bucket. */
-function pickStatistic(b: { sum: number; maximum: number; minimum: number; sampleCount: number; average: number }, stat: string): number {
-  switch (stat) {
-    case 'Sum': return b.sum;
-    case 'Maximum': return b.maximum;
-    case 'Minimum': return b.minimum;
-    case 'SampleCount': return b.sampleCount;
-    default: return b.average;
-  }
 }
 
 /** The newest datapoint an alarm evaluated, from its StateReasonData (AWS's `recentDatapoints`). */

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { eventually, httpGet } from '../core/wait.ts';
 import type { Driver, DriverCapabilities, ExitInfo, WorkloadHandle, WorkloadSpec } from './driver.ts';
 
 // The one suite every driver passes (process today, VM and container later). It only uses the
@@ -325,26 +326,3 @@ export function runDriverConformance(name: string, makeDriver: () => Promise<Dri
   });
 }
 
-async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
-async function httpGet(url: string, timeoutMs = 1000): Promise<{ status: number; body: string } | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, body: await res.text() };
-  } catch {
-    return undefined;
-  }
-}

@@ -1,5 +1,4 @@
-import { freePort, startServerProcess } from '../support/server-process.ts';
-import { cleanupHostObjects } from '../support/nimbus.ts';
+import { freePort, startServerProcess, stopServerProcess } from '../support/server-process.ts';
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -21,12 +20,7 @@ describe('state survives kill -9 of Nimbus', () => {
   let ec2: EC2Client | undefined;
   after(async () => {
     ec2?.destroy();
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await cleanupHostObjects(PREFIX);
+    await stopServerProcess(child, PREFIX);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

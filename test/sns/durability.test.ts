@@ -1,5 +1,4 @@
-import { freePort, startServerProcess } from '../support/server-process.ts';
-import { cleanupHostObjects } from '../support/nimbus.ts';
+import { freePort, startServerProcess, stopServerProcess } from '../support/server-process.ts';
 import { ConfirmSubscriptionCommand, CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import assert from 'node:assert/strict';
@@ -24,12 +23,7 @@ describe('SNS: acknowledged publishes survive kill -9', () => {
   after(async () => {
     for (const c of clients) c.destroy();
     await ep?.close();
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await cleanupHostObjects(PREFIX);
+    await stopServerProcess(child, PREFIX);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

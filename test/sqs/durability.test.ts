@@ -1,5 +1,4 @@
-import { freePort, startServerProcess } from '../support/server-process.ts';
-import { cleanupHostObjects } from '../support/nimbus.ts';
+import { freePort, startServerProcess, stopServerProcess } from '../support/server-process.ts';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -23,12 +22,7 @@ describe('SQS messages survive kill -9 of Nimbus', () => {
   let sqs: SQSClient | undefined;
   after(async () => {
     sqs?.destroy();
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await cleanupHostObjects(PREFIX);
+    await stopServerProcess(child, PREFIX);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

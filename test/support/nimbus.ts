@@ -42,33 +42,9 @@ export function sdkClient<T>(Client: new (cfg: any) => T, endpoint: string, regi
   return new Client({ endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
 }
 
-/** Polls until fn returns a truthy value (bounded: tests never hang). */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+export { eventually, httpGet } from '../../src/core/wait.ts';
 
 export const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-/** GET http://ip:port/path with a short timeout; resolves to the status and body, or undefined if unreachable. */
-export async function httpGet(url: string, timeoutMs = 1000): Promise<{ status: number; body: string } | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, body: await res.text() };
-  } catch {
-    return undefined;
-  }
-}
 
 export const isRoot = process.getuid?.() === 0 && process.platform === 'linux';
 

@@ -147,15 +147,14 @@ export async function createLambdaService(deps: LambdaDeps): Promise<LambdaServi
 
   const invoker: LambdaInvoker = {
     async invoke(functionArn, event) {
-      const m = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::(.+))?$/.exec(functionArn);
-      if (!m) return { ok: false, error: `bad function ARN ${functionArn}`, retryable: false };
-      const s = { region: m[1], account: m[2] };
+      const f = functionArnParts(functionArn);
+      if (!f) return { ok: false, error: `bad function ARN ${functionArn}`, retryable: false };
       try {
-        st.resolve(s, m[3], m[4]);
+        st.resolve(f.scope, f.name, f.qualifier);
       } catch (err) {
         return { ok: false, error: `${(err as Error).message}: no Lambda service function by that name`, retryable: false };
       }
-      async.enqueue(s, m[3], m[4], Buffer.from(event));
+      async.enqueue(f.scope, f.name, f.qualifier, Buffer.from(event));
       return { ok: true };
     },
   };
@@ -178,16 +177,16 @@ export async function createLambdaService(deps: LambdaDeps): Promise<LambdaServi
     },
     /** Synchronous invoke by ARN (optionally qualified), for other engines (ELB lambda targets). */
     async invokeArn(functionArn: string, payload: Buffer): Promise<InvokeResult> {
-      const m = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::(.+))?$/.exec(functionArn);
-      if (!m) throw new Error(`bad function ARN ${functionArn}`);
-      return invokeSync(st, st.resolve({ region: m[1], account: m[2] }, m[3], m[4]), payload);
+      const f = functionArnParts(functionArn);
+      if (!f) throw new Error(`bad function ARN ${functionArn}`);
+      return invokeSync(st, st.resolve(f.scope, f.name, f.qualifier), payload);
     },
     /** Whether an ARN names an existing function (version/alias included). */
     functionExists(functionArn: string): boolean {
-      const m = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::(.+))?$/.exec(functionArn);
-      if (!m) return false;
+      const f = functionArnParts(functionArn);
+      if (!f) return false;
       try {
-        st.resolve({ region: m[1], account: m[2] }, m[3], m[4]);
+        st.resolve(f.scope, f.name, f.qualifier);
         return true;
       } catch {
         return false;
@@ -216,4 +215,10 @@ export async function createLambdaService(deps: LambdaDeps): Promise<LambdaServi
       await engine.close();
     },
   };
+}
+
+/** A full function ARN (optionally qualified) as other services hand it over (SNS, ELB, EventBridge). */
+function functionArnParts(functionArn: string): { scope: { region: string; account: string }; name: string; qualifier?: string } | undefined {
+  const m = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::(.+))?$/.exec(functionArn);
+  return m ? { scope: { region: m[1]!, account: m[2]! }, name: m[3]!, qualifier: m[4] } : undefined;
 }
