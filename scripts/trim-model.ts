@@ -40,6 +40,10 @@ export const SERVICES: Record<string, ServiceConfig> = {
       'CreateTags', 'DeleteTags', 'DescribeTags',
       'CreateLaunchTemplate', 'CreateLaunchTemplateVersion', 'DescribeLaunchTemplates', 'DescribeLaunchTemplateVersions',
       'ModifyLaunchTemplate', 'DeleteLaunchTemplate', 'DeleteLaunchTemplateVersions',
+      // purchase options (issue 6): spot, dedicated hosts, reserved instances
+      'RequestSpotInstances', 'DescribeSpotInstanceRequests', 'CancelSpotInstanceRequests', 'DescribeSpotPriceHistory',
+      'AllocateHosts', 'DescribeHosts', 'ReleaseHosts', 'ModifyHosts', 'ModifyInstancePlacement',
+      'DescribeReservedInstancesOfferings', 'PurchaseReservedInstancesOffering', 'DescribeReservedInstances',
     ],
   },
   sts: { botocore: 'sts/2011-06-15', operations: ['GetCallerIdentity'] },
@@ -137,6 +141,21 @@ export const SERVICES: Record<string, ServiceConfig> = {
     ],
     // The newest model is CBOR/JSON (awsQueryCompatible); the AWS CLI v2.9 / boto3 1.26 in Debian still speak query.
     mergeQueryTraits: true,
+  },
+  pricing: { botocore: 'pricing/2017-10-15', operations: ['GetProducts', 'DescribeServices', 'GetAttributeValues'] },
+  savingsplans: {
+    botocore: 'savingsplans/2019-06-28',
+    operations: [
+      'CreateSavingsPlan', 'DescribeSavingsPlans', 'DescribeSavingsPlansOfferings', 'DescribeSavingsPlansOfferingRates',
+      'DescribeSavingsPlanRates', 'DeleteQueuedSavingsPlan', 'TagResource', 'UntagResource', 'ListTagsForResource',
+    ],
+  },
+  ce: {
+    botocore: 'ce/2017-10-25',
+    operations: [
+      'GetCostAndUsage', 'GetDimensionValues', 'GetCostForecast', 'GetSavingsPlansUtilization', 'GetSavingsPlansUtilizationDetails',
+      'GetSavingsPlansCoverage', 'GetReservationUtilization', 'GetReservationCoverage', 'GetSavingsPlansPurchaseRecommendation',
+    ],
   },
   events: {
     botocore: 'events/2015-10-07',

@@ -18,6 +18,7 @@ import { networkHandlers } from './network.ts';
 import { securityGroupHandlers } from './security-groups.ts';
 import { tagHandlers } from './tags.ts';
 import { volumeHandlers } from './volumes.ts';
+import { purchaseOptionHandlers } from './purchase-options.ts';
 
 // LIMITATIONS (see README "EC2"):
 // - One address space for all default VPCs (they share one bridge); no custom VPCs/subnets yet.
@@ -49,6 +50,7 @@ export function createEc2Service(d: Ec2Deps, opts: Ec2Options): { service: Servi
     ...keyPairHandlers(d),
     ...volumeHandlers(d),
     ...tagHandlers(d),
+    ...purchaseOptionHandlers(),
   };
   // Handlers see only the scope they act in (account + region), never the whole request.
   const scoped: Record<string, Handler> = {};

@@ -2,9 +2,11 @@
 import type * as S from './shapes.ts';
 
 export interface Operations {
+  AllocateHosts: { input: S.AllocateHostsRequest; output: S.AllocateHostsResult };
   AttachVolume: { input: S.AttachVolumeRequest; output: S.VolumeAttachment };
   AuthorizeSecurityGroupEgress: { input: S.AuthorizeSecurityGroupEgressRequest; output: S.AuthorizeSecurityGroupEgressResult };
   AuthorizeSecurityGroupIngress: { input: S.AuthorizeSecurityGroupIngressRequest; output: S.AuthorizeSecurityGroupIngressResult };
+  CancelSpotInstanceRequests: { input: S.CancelSpotInstanceRequestsRequest; output: S.CancelSpotInstanceRequestsResult };
   CreateImage: { input: S.CreateImageRequest; output: S.CreateImageResult };
   CreateKeyPair: { input: S.CreateKeyPairRequest; output: S.KeyPair };
   CreateLaunchTemplate: { input: S.CreateLaunchTemplateRequest; output: S.CreateLaunchTemplateResult };
@@ -20,6 +22,7 @@ export interface Operations {
   DeleteVolume: { input: S.DeleteVolumeRequest; output: void };
   DeregisterImage: { input: S.DeregisterImageRequest; output: S.DeregisterImageResult };
   DescribeAvailabilityZones: { input: S.DescribeAvailabilityZonesRequest; output: S.DescribeAvailabilityZonesResult };
+  DescribeHosts: { input: S.DescribeHostsRequest; output: S.DescribeHostsResult };
   DescribeImages: { input: S.DescribeImagesRequest; output: S.DescribeImagesResult };
   DescribeInstanceAttribute: { input: S.DescribeInstanceAttributeRequest; output: S.InstanceAttribute };
   DescribeInstanceStatus: { input: S.DescribeInstanceStatusRequest; output: S.DescribeInstanceStatusResult };
@@ -30,8 +33,12 @@ export interface Operations {
   DescribeLaunchTemplateVersions: { input: S.DescribeLaunchTemplateVersionsRequest; output: S.DescribeLaunchTemplateVersionsResult };
   DescribeLaunchTemplates: { input: S.DescribeLaunchTemplatesRequest; output: S.DescribeLaunchTemplatesResult };
   DescribeRegions: { input: S.DescribeRegionsRequest; output: S.DescribeRegionsResult };
+  DescribeReservedInstances: { input: S.DescribeReservedInstancesRequest; output: S.DescribeReservedInstancesResult };
+  DescribeReservedInstancesOfferings: { input: S.DescribeReservedInstancesOfferingsRequest; output: S.DescribeReservedInstancesOfferingsResult };
   DescribeSecurityGroupRules: { input: S.DescribeSecurityGroupRulesRequest; output: S.DescribeSecurityGroupRulesResult };
   DescribeSecurityGroups: { input: S.DescribeSecurityGroupsRequest; output: S.DescribeSecurityGroupsResult };
+  DescribeSpotInstanceRequests: { input: S.DescribeSpotInstanceRequestsRequest; output: S.DescribeSpotInstanceRequestsResult };
+  DescribeSpotPriceHistory: { input: S.DescribeSpotPriceHistoryRequest; output: S.DescribeSpotPriceHistoryResult };
   DescribeSubnets: { input: S.DescribeSubnetsRequest; output: S.DescribeSubnetsResult };
   DescribeTags: { input: S.DescribeTagsRequest; output: S.DescribeTagsResult };
   DescribeVolumes: { input: S.DescribeVolumesRequest; output: S.DescribeVolumesResult };
@@ -39,9 +46,14 @@ export interface Operations {
   DetachVolume: { input: S.DetachVolumeRequest; output: S.VolumeAttachment };
   GetConsoleOutput: { input: S.GetConsoleOutputRequest; output: S.GetConsoleOutputResult };
   ImportKeyPair: { input: S.ImportKeyPairRequest; output: S.ImportKeyPairResult };
+  ModifyHosts: { input: S.ModifyHostsRequest; output: S.ModifyHostsResult };
   ModifyInstanceAttribute: { input: S.ModifyInstanceAttributeRequest; output: void };
+  ModifyInstancePlacement: { input: S.ModifyInstancePlacementRequest; output: S.ModifyInstancePlacementResult };
   ModifyLaunchTemplate: { input: S.ModifyLaunchTemplateRequest; output: S.ModifyLaunchTemplateResult };
+  PurchaseReservedInstancesOffering: { input: S.PurchaseReservedInstancesOfferingRequest; output: S.PurchaseReservedInstancesOfferingResult };
   RebootInstances: { input: S.RebootInstancesRequest; output: void };
+  ReleaseHosts: { input: S.ReleaseHostsRequest; output: S.ReleaseHostsResult };
+  RequestSpotInstances: { input: S.RequestSpotInstancesRequest; output: S.RequestSpotInstancesResult };
   RevokeSecurityGroupEgress: { input: S.RevokeSecurityGroupEgressRequest; output: S.RevokeSecurityGroupEgressResult };
   RevokeSecurityGroupIngress: { input: S.RevokeSecurityGroupIngressRequest; output: S.RevokeSecurityGroupIngressResult };
   RunInstances: { input: S.RunInstancesRequest; output: S.Reservation };

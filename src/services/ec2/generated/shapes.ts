@@ -55,6 +55,41 @@ export type AcceleratorType =
   | "inference"
   | "media";
 
+export type Affinity =
+  | "default"
+  | "host";
+
+export interface AllocateHostsRequest {
+  InstanceFamily?: string;
+  TagSpecifications?: TagSpecification[];
+  HostRecovery?: HostRecovery;
+  OutpostArn?: string;
+  HostMaintenance?: HostMaintenance;
+  AssetIds?: string[];
+  AvailabilityZoneId?: string;
+  AutoPlacement?: AutoPlacement;
+  ClientToken?: string;
+  InstanceType?: string;
+  Quantity?: number;
+  AvailabilityZone?: string;
+}
+
+export interface AllocateHostsResult {
+  HostIds?: string[];
+}
+
+export type AllocationState =
+  | "available"
+  | "under-assessment"
+  | "permanent-failure"
+  | "released"
+  | "released-permanent-failure"
+  | "pending";
+
+export type AllowsMultipleInstanceTypes =
+  | "on"
+  | "off";
+
 export type AmdSevSnpSpecification =
   | "enabled"
   | "disabled";
@@ -136,6 +171,10 @@ export interface AuthorizeSecurityGroupIngressResult {
   SecurityGroupRules?: SecurityGroupRule[];
 }
 
+export type AutoPlacement =
+  | "on"
+  | "off";
+
 export interface AvailabilityZone {
   OptInStatus?: AvailabilityZoneOptInStatus;
   Messages?: AvailabilityZoneMessage[];
@@ -175,6 +214,11 @@ export type AvailabilityZoneState =
 
 export interface AvailabilityZoneSubGeography {
   Name?: string;
+}
+
+export interface AvailableCapacity {
+  AvailableInstanceCapacity?: InstanceCapacity[];
+  AvailableVCpus?: number;
 }
 
 export type BandwidthWeightingType =
@@ -238,6 +282,27 @@ export type BurstablePerformance =
   | "included"
   | "required"
   | "excluded";
+
+export type CancelSpotInstanceRequestState =
+  | "active"
+  | "open"
+  | "closed"
+  | "cancelled"
+  | "completed";
+
+export interface CancelSpotInstanceRequestsRequest {
+  DryRun?: boolean;
+  SpotInstanceRequestIds: string[];
+}
+
+export interface CancelSpotInstanceRequestsResult {
+  CancelledSpotInstanceRequests?: CancelledSpotInstanceRequest[];
+}
+
+export interface CancelledSpotInstanceRequest {
+  SpotInstanceRequestId?: string;
+  State?: CancelSpotInstanceRequestState;
+}
 
 export type CapacityReservationPreference =
   | "capacity-reservations-only"
@@ -411,6 +476,9 @@ export interface CreditSpecificationRequest {
   CpuCredits: string;
 }
 
+export type CurrencyCodeValues =
+  | "USD";
+
 export interface DefaultConnectionTrackingConfiguration {
   DefaultTcpEstablishedTimeout?: number;
   DefaultUdpTimeout?: number;
@@ -511,6 +579,18 @@ export interface DescribeAvailabilityZonesRequest {
 
 export interface DescribeAvailabilityZonesResult {
   AvailabilityZones?: AvailabilityZone[];
+}
+
+export interface DescribeHostsRequest {
+  HostIds?: string[];
+  NextToken?: string;
+  MaxResults?: number;
+  Filter?: Filter[];
+}
+
+export interface DescribeHostsResult {
+  Hosts?: Host[];
+  NextToken?: string;
 }
 
 export interface DescribeImagesRequest {
@@ -649,6 +729,42 @@ export interface DescribeRegionsResult {
   Regions?: Region[];
 }
 
+export interface DescribeReservedInstancesOfferingsRequest {
+  AvailabilityZone?: string;
+  IncludeMarketplace?: boolean;
+  InstanceType?: InstanceType;
+  MaxDuration?: number;
+  MaxInstanceCount?: number;
+  MinDuration?: number;
+  OfferingClass?: OfferingClassType;
+  ProductDescription?: RIProductDescription;
+  ReservedInstancesOfferingIds?: string[];
+  AvailabilityZoneId?: string;
+  DryRun?: boolean;
+  Filters?: Filter[];
+  InstanceTenancy?: Tenancy;
+  OfferingType?: OfferingTypeValues;
+  NextToken?: string;
+  MaxResults?: number;
+}
+
+export interface DescribeReservedInstancesOfferingsResult {
+  NextToken?: string;
+  ReservedInstancesOfferings?: ReservedInstancesOffering[];
+}
+
+export interface DescribeReservedInstancesRequest {
+  OfferingClass?: OfferingClassType;
+  ReservedInstancesIds?: string[];
+  DryRun?: boolean;
+  Filters?: Filter[];
+  OfferingType?: OfferingTypeValues;
+}
+
+export interface DescribeReservedInstancesResult {
+  ReservedInstances?: ReservedInstances[];
+}
+
 export interface DescribeSecurityGroupRulesRequest {
   Filters?: Filter[];
   SecurityGroupRuleIds?: string[];
@@ -674,6 +790,37 @@ export interface DescribeSecurityGroupsRequest {
 export interface DescribeSecurityGroupsResult {
   NextToken?: string;
   SecurityGroups?: SecurityGroup[];
+}
+
+export interface DescribeSpotInstanceRequestsRequest {
+  NextToken?: string;
+  MaxResults?: number;
+  DryRun?: boolean;
+  SpotInstanceRequestIds?: string[];
+  Filters?: Filter[];
+}
+
+export interface DescribeSpotInstanceRequestsResult {
+  SpotInstanceRequests?: SpotInstanceRequest[];
+  NextToken?: string;
+}
+
+export interface DescribeSpotPriceHistoryRequest {
+  AvailabilityZoneId?: string;
+  DryRun?: boolean;
+  StartTime?: Date;
+  EndTime?: Date;
+  InstanceTypes?: InstanceType[];
+  ProductDescriptions?: string[];
+  Filters?: Filter[];
+  AvailabilityZone?: string;
+  MaxResults?: number;
+  NextToken?: string;
+}
+
+export interface DescribeSpotPriceHistoryResult {
+  NextToken?: string;
+  SpotPriceHistory?: SpotPrice[];
 }
 
 export interface DescribeSubnetsRequest {
@@ -971,6 +1118,56 @@ export interface HibernationOptionsRequest {
   Configured?: boolean;
 }
 
+export interface Host {
+  AutoPlacement?: AutoPlacement;
+  AvailabilityZone?: string;
+  AvailableCapacity?: AvailableCapacity;
+  ClientToken?: string;
+  HostId?: string;
+  HostProperties?: HostProperties;
+  HostReservationId?: string;
+  Instances?: HostInstance[];
+  State?: AllocationState;
+  AllocationTime?: Date;
+  ReleaseTime?: Date;
+  Tags?: Tag[];
+  HostRecovery?: HostRecovery;
+  AllowsMultipleInstanceTypes?: AllowsMultipleInstanceTypes;
+  OwnerId?: string;
+  AvailabilityZoneId?: string;
+  MemberOfServiceLinkedResourceGroup?: boolean;
+  OutpostArn?: string;
+  HostMaintenance?: HostMaintenance;
+  AssetId?: string;
+}
+
+export interface HostInstance {
+  InstanceId?: string;
+  InstanceType?: string;
+  OwnerId?: string;
+}
+
+export type HostMaintenance =
+  | "on"
+  | "off";
+
+export interface HostProperties {
+  Cores?: number;
+  InstanceType?: string;
+  InstanceFamily?: string;
+  Sockets?: number;
+  TotalVCpus?: number;
+}
+
+export type HostRecovery =
+  | "on"
+  | "off";
+
+export type HostTenancy =
+  | "default"
+  | "dedicated"
+  | "host";
+
 export type HostnameType =
   | "ip-name"
   | "resource-name";
@@ -1216,6 +1413,12 @@ export interface InstanceBlockDeviceMappingSpecification {
 export type InstanceBootModeValues =
   | "legacy-bios"
   | "uefi";
+
+export interface InstanceCapacity {
+  AvailableCapacity?: number;
+  InstanceType?: string;
+  TotalCapacity?: number;
+}
 
 export type InstanceGeneration =
   | "current"
@@ -2874,6 +3077,24 @@ export type KeyType =
   | "rsa"
   | "ed25519";
 
+export interface LaunchSpecification {
+  UserData?: string;
+  AddressingType?: string;
+  BlockDeviceMappings?: BlockDeviceMapping[];
+  EbsOptimized?: boolean;
+  IamInstanceProfile?: IamInstanceProfileSpecification;
+  ImageId?: string;
+  InstanceType?: InstanceType;
+  KernelId?: string;
+  KeyName?: string;
+  NetworkInterfaces?: InstanceNetworkInterfaceSpecification[];
+  Placement?: SpotPlacement;
+  RamdiskId?: string;
+  SubnetId?: string;
+  SecurityGroups?: GroupIdentifier[];
+  Monitoring?: RunInstancesMonitoringEnabled;
+}
+
 export interface LaunchTemplate {
   LaunchTemplateId?: string;
   LaunchTemplateName?: string;
@@ -3307,6 +3528,20 @@ export interface MemoryMiBRequest {
   Max?: number;
 }
 
+export interface ModifyHostsRequest {
+  HostRecovery?: HostRecovery;
+  InstanceType?: string;
+  InstanceFamily?: string;
+  HostMaintenance?: HostMaintenance;
+  HostIds: string[];
+  AutoPlacement?: AutoPlacement;
+}
+
+export interface ModifyHostsResult {
+  Successful?: string[];
+  Unsuccessful?: UnsuccessfulItem[];
+}
+
 export interface ModifyInstanceAttributeRequest {
   SourceDestCheck?: AttributeBooleanValue;
   DisableApiStop?: AttributeBooleanValue;
@@ -3325,6 +3560,21 @@ export interface ModifyInstanceAttributeRequest {
   EbsOptimized?: AttributeBooleanValue;
   SriovNetSupport?: AttributeValue;
   EnaSupport?: AttributeBooleanValue;
+}
+
+export interface ModifyInstancePlacementRequest {
+  GroupName?: string;
+  PartitionNumber?: number;
+  HostResourceGroupArn?: string;
+  GroupId?: string;
+  InstanceId: string;
+  Tenancy?: HostTenancy;
+  Affinity?: Affinity;
+  HostId?: string;
+}
+
+export interface ModifyInstancePlacementResult {
+  Return?: boolean;
 }
 
 export interface ModifyLaunchTemplateRequest {
@@ -3447,6 +3697,18 @@ export type NitroTpmSupport =
   | "unsupported"
   | "supported";
 
+export type OfferingClassType =
+  | "standard"
+  | "convertible";
+
+export type OfferingTypeValues =
+  | "Heavy Utilization"
+  | "Medium Utilization"
+  | "Light Utilization"
+  | "No Upfront"
+  | "Partial Upfront"
+  | "All Upfront";
+
 export interface OperatorRequest {
   Principal?: string;
 }
@@ -3499,6 +3761,11 @@ export interface PrefixListId {
   PrefixListId?: string;
 }
 
+export interface PricingDetail {
+  Count?: number;
+  Price?: number;
+}
+
 export interface PrivateDnsNameOptionsOnLaunch {
   HostnameType?: HostnameType;
   EnableResourceNameDnsARecord?: boolean;
@@ -3538,6 +3805,24 @@ export type ProductCodeValues =
   | "devpay"
   | "marketplace";
 
+export interface PurchaseReservedInstancesOfferingRequest {
+  InstanceCount: number;
+  ReservedInstancesOfferingId: string;
+  PurchaseTime?: Date;
+  DryRun?: boolean;
+  LimitPrice?: ReservedInstanceLimitPrice;
+}
+
+export interface PurchaseReservedInstancesOfferingResult {
+  ReservedInstancesId?: string;
+}
+
+export type RIProductDescription =
+  | "Linux/UNIX"
+  | "Linux/UNIX (Amazon VPC)"
+  | "Windows"
+  | "Windows (Amazon VPC)";
+
 export interface RebootInstancesRequest {
   InstanceIds: string[];
   DryRun?: boolean;
@@ -3546,6 +3831,14 @@ export interface RebootInstancesRequest {
 export type RebootMigrationSupport =
   | "unsupported"
   | "supported";
+
+export interface RecurringCharge {
+  Amount?: number;
+  Frequency?: RecurringChargeFrequency;
+}
+
+export type RecurringChargeFrequency =
+  | "Hourly";
 
 export interface ReferencedSecurityGroup {
   GroupId?: string;
@@ -3564,6 +3857,15 @@ export interface Region {
 
 export interface RegionGeography {
   Name?: string;
+}
+
+export interface ReleaseHostsRequest {
+  HostIds: string[];
+}
+
+export interface ReleaseHostsResult {
+  Successful?: string[];
+  Unsuccessful?: UnsuccessfulItem[];
 }
 
 export interface RequestLaunchTemplateData {
@@ -3603,12 +3905,105 @@ export interface RequestLaunchTemplateData {
   SecondaryInterfaces?: LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest[];
 }
 
+export interface RequestSpotInstancesRequest {
+  LaunchSpecification?: RequestSpotLaunchSpecification;
+  TagSpecifications?: TagSpecification[];
+  InstanceInterruptionBehavior?: InstanceInterruptionBehavior;
+  DryRun?: boolean;
+  SpotPrice?: string;
+  ClientToken?: string;
+  InstanceCount?: number;
+  Type?: SpotInstanceType;
+  ValidFrom?: Date;
+  ValidUntil?: Date;
+  LaunchGroup?: string;
+  AvailabilityZoneGroup?: string;
+  BlockDurationMinutes?: number;
+}
+
+export interface RequestSpotInstancesResult {
+  SpotInstanceRequests?: SpotInstanceRequest[];
+}
+
+export interface RequestSpotLaunchSpecification {
+  SecurityGroupIds?: string[];
+  SecurityGroups?: string[];
+  AddressingType?: string;
+  BlockDeviceMappings?: BlockDeviceMapping[];
+  EbsOptimized?: boolean;
+  IamInstanceProfile?: IamInstanceProfileSpecification;
+  ImageId?: string;
+  InstanceType?: InstanceType;
+  KernelId?: string;
+  KeyName?: string;
+  Monitoring?: RunInstancesMonitoringEnabled;
+  NetworkInterfaces?: InstanceNetworkInterfaceSpecification[];
+  Placement?: SpotPlacement;
+  RamdiskId?: string;
+  SubnetId?: string;
+  UserData?: string;
+}
+
 export interface Reservation {
   ReservationId?: string;
   OwnerId?: string;
   RequesterId?: string;
   Groups?: GroupIdentifier[];
   Instances?: Instance[];
+}
+
+export interface ReservedInstanceLimitPrice {
+  Amount?: number;
+  CurrencyCode?: CurrencyCodeValues;
+}
+
+export type ReservedInstanceState =
+  | "payment-pending"
+  | "active"
+  | "payment-failed"
+  | "retired"
+  | "queued"
+  | "queued-deleted";
+
+export interface ReservedInstances {
+  CurrencyCode?: CurrencyCodeValues;
+  InstanceTenancy?: Tenancy;
+  OfferingClass?: OfferingClassType;
+  OfferingType?: OfferingTypeValues;
+  RecurringCharges?: RecurringCharge[];
+  Scope?: scope;
+  Tags?: Tag[];
+  AvailabilityZoneId?: string;
+  ReservedInstancesId?: string;
+  InstanceType?: InstanceType;
+  AvailabilityZone?: string;
+  Start?: Date;
+  End?: Date;
+  Duration?: number;
+  UsagePrice?: number;
+  FixedPrice?: number;
+  InstanceCount?: number;
+  ProductDescription?: RIProductDescription;
+  State?: ReservedInstanceState;
+}
+
+export interface ReservedInstancesOffering {
+  CurrencyCode?: CurrencyCodeValues;
+  InstanceTenancy?: Tenancy;
+  Marketplace?: boolean;
+  OfferingClass?: OfferingClassType;
+  OfferingType?: OfferingTypeValues;
+  PricingDetails?: PricingDetail[];
+  RecurringCharges?: RecurringCharge[];
+  Scope?: scope;
+  AvailabilityZoneId?: string;
+  ReservedInstancesOfferingId?: string;
+  InstanceType?: InstanceType;
+  AvailabilityZone?: string;
+  Duration?: number;
+  UsagePrice?: number;
+  FixedPrice?: number;
+  ProductDescription?: RIProductDescription;
 }
 
 export type ResourceType =
@@ -3935,6 +4330,48 @@ export type SnapshotReturnCodes =
   | "internal-error"
   | "client-error";
 
+export interface SpotInstanceRequest {
+  ActualBlockHourlyPrice?: string;
+  AvailabilityZoneGroup?: string;
+  BlockDurationMinutes?: number;
+  CreateTime?: Date;
+  Fault?: SpotInstanceStateFault;
+  InstanceId?: string;
+  LaunchGroup?: string;
+  LaunchSpecification?: LaunchSpecification;
+  LaunchedAvailabilityZone?: string;
+  LaunchedAvailabilityZoneId?: string;
+  ProductDescription?: RIProductDescription;
+  SpotInstanceRequestId?: string;
+  SpotPrice?: string;
+  State?: SpotInstanceState;
+  Status?: SpotInstanceStatus;
+  Tags?: Tag[];
+  Type?: SpotInstanceType;
+  ValidFrom?: Date;
+  ValidUntil?: Date;
+  InstanceInterruptionBehavior?: InstanceInterruptionBehavior;
+}
+
+export type SpotInstanceState =
+  | "open"
+  | "active"
+  | "closed"
+  | "cancelled"
+  | "failed"
+  | "disabled";
+
+export interface SpotInstanceStateFault {
+  Code?: string;
+  Message?: string;
+}
+
+export interface SpotInstanceStatus {
+  Code?: string;
+  Message?: string;
+  UpdateTime?: Date;
+}
+
 export type SpotInstanceType =
   | "one-time"
   | "persistent";
@@ -3945,6 +4382,22 @@ export interface SpotMarketOptions {
   BlockDurationMinutes?: number;
   ValidUntil?: Date;
   InstanceInterruptionBehavior?: InstanceInterruptionBehavior;
+}
+
+export interface SpotPlacement {
+  AvailabilityZone?: string;
+  GroupName?: string;
+  Tenancy?: Tenancy;
+  AvailabilityZoneId?: string;
+}
+
+export interface SpotPrice {
+  AvailabilityZone?: string;
+  AvailabilityZoneId?: string;
+  InstanceType?: InstanceType;
+  ProductDescription?: RIProductDescription;
+  SpotPrice?: string;
+  Timestamp?: Date;
 }
 
 export interface StartInstancesRequest {
@@ -4093,6 +4546,16 @@ export interface TotalLocalStorageGBRequest {
 
 export type TpmSupportValues =
   | "v2.0";
+
+export interface UnsuccessfulItem {
+  Error?: UnsuccessfulItemError;
+  ResourceId?: string;
+}
+
+export interface UnsuccessfulItemError {
+  Code?: string;
+  Message?: string;
+}
 
 export type UsageClassType =
   | "spot"
@@ -4294,3 +4757,7 @@ export interface VpcIpv6CidrBlockAssociation {
 export type VpcState =
   | "pending"
   | "available";
+
+export type scope =
+  | "Availability Zone"
+  | "Region";
