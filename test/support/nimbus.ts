@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startNimbus, type Nimbus } from '../../src/app.ts';
 import { defaultConfig, type NimbusConfig } from '../../src/core/config.ts';
 import { silentLogger, createLogger } from '../../src/core/log.ts';
+import type { Clock } from '../../src/core/clock.ts';
 
 // Tests use their own bridge prefix and address range (one per test process), so they never touch
 // a Nimbus a developer runs nor each other: each Nimbus has its own bridge, subnet and IMDS.
@@ -20,13 +21,13 @@ export interface TestNimbus {
   close(): Promise<void>;
 }
 
-export async function startTestNimbus(over: Partial<NimbusConfig> = {}): Promise<TestNimbus> {
+export async function startTestNimbus(over: Partial<NimbusConfig> = {}, deps: { clock?: Clock } = {}): Promise<TestNimbus> {
   const dataDir = over.dataDir ?? mkdtempSync(join(tmpdir(), 'nimbus-test-'));
   const config = defaultConfig({
     port: 0, dataDir, vpcCidr: TEST_VPC_CIDR, namePrefix: `nbt${process.pid % 100000}`, stopGraceMs: 500, ...over,
   });
   const log = process.env.NIMBUS_TEST_LOG ? createLogger('debug') : silentLogger;
-  const nimbus = await startNimbus(config, log);
+  const nimbus = await startNimbus(config, log, deps);
   const ec2 = sdkClient(EC2Client, nimbus.endpoint);
   return {
     nimbus, ec2, endpoint: nimbus.endpoint, dataDir,
