@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { mailCommand, MAIL_HELP } from './mail.ts';
 import { logsCommand, LOGS_HELP } from './logs.ts';
+import { billCommand, clockCommand, spotCommand, BILLING_HELP } from './billing.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,13 +13,14 @@ import { parseArgs } from './args.ts';
 const HELP = `nimbus — a local AWS-compatible compute cloud
 
 Usage:
-  nimbus up [--port 4566] [--host 127.0.0.1] [--data-dir ./.nimbus] [--in-memory] [--plain] [--max-instances N]
+  nimbus up [--port 4566] [--host 127.0.0.1] [--data-dir ./.nimbus] [--in-memory] [--plain] [--max-instances N] [--clock-speed N]
   nimbus down [--data-dir ./.nimbus]           stop the server started from that data dir
   nimbus status [--endpoint URL]               show services, driver and instances
   nimbus ssh <instance-id> [--endpoint URL]    interactive shell inside a running instance
   nimbus exec <instance-id> -- <cmd> [args…]   run a command inside a running instance
 ${MAIL_HELP}
-${LOGS_HELP}`;
+${LOGS_HELP}
+${BILLING_HELP}`;
 
 function configFrom(flags: Record<string, string | true>): NimbusConfig {
   const over: Partial<NimbusConfig> = {};
@@ -29,6 +31,7 @@ function configFrom(flags: Record<string, string | true>): NimbusConfig {
   if (flags.plain) over.plainProcesses = true;
   if (typeof flags['max-instances'] === 'string') over.maxInstances = Number(flags['max-instances']);
   if (typeof flags.region === 'string') over.region = flags.region;
+  if (typeof flags['clock-speed'] === 'string') over.clockSpeed = Number(flags['clock-speed']);
   return defaultConfig(over);
 }
 
@@ -53,6 +56,7 @@ async function up(flags: Record<string, string | true>): Promise<void> {
     `  services: ${nimbus.registry.services.map((s) => s.name).join(', ')}`,
     `  driver:   ${caps.driver} (isolation: ${caps.isolation}; limits: ${caps.resourceLimits ? `cgroups v${caps.cgroupVersion}` : 'none'}; private network: ${caps.privateNetwork ? 'yes' : 'no'}; security groups: ${caps.firewall ? 'enforced' : 'not enforced'})`,
     `  instances: ${nimbus.reconciled.adopted} adopted, ${nimbus.reconciled.rebooted} booted again, ${nimbus.reconciled.finished} transitions finished`,
+    ...(config.clockSpeed !== 1 ? [`  clock:    simulated, ${config.clockSpeed}× real time (nimbus clock; nimbus clock advance 30d)`] : []),
     ...caps.warnings.map((w) => `  WARNING:  ${w}`),
     `Try: aws --endpoint-url ${nimbus.endpoint} ec2 describe-instance-types --region ${config.region}`,
   ];
@@ -140,6 +144,9 @@ async function main(): Promise<void> {
       case 'exec': return await exec(arg, rest.length ? rest : positional.slice(2), flags);
       case 'mail': return process.exit(await mailCommand(process.argv.slice(3)));
       case 'logs': return process.exit(await logsCommand(process.argv.slice(3)));
+      case 'bill': return process.exit(await billCommand(process.argv.slice(3)));
+      case 'clock': return process.exit(await clockCommand(process.argv.slice(3)));
+      case 'spot': return process.exit(await spotCommand(process.argv.slice(3)));
       default:
         console.log(HELP);
         if (cmd && cmd !== 'help') process.exit(2);

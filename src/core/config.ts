@@ -20,6 +20,8 @@ export interface NimbusConfig {
   /** Where instances reach IMDS; on the bridge when networking is available. */
   metadataAddress: string;
   logLevel: string;
+  /** Simulated time: the clock runs this many times faster than the wall clock (1 = real time). */
+  clockSpeed: number;
 }
 
 export function defaultConfig(overrides: Partial<NimbusConfig> = {}): NimbusConfig {
@@ -38,6 +40,7 @@ export function defaultConfig(overrides: Partial<NimbusConfig> = {}): NimbusConf
     stopGraceMs: Number(env.NIMBUS_STOP_GRACE_MS ?? 3000),
     metadataAddress: env.NIMBUS_METADATA_ADDRESS ?? '169.254.169.254',
     logLevel: env.NIMBUS_LOG_LEVEL ?? 'info',
+    clockSpeed: Number(env.NIMBUS_CLOCK_SPEED ?? 1) || 1,
     ...overrides,
   };
   return cfg;
