@@ -6,6 +6,7 @@ import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { buildConsoleIfStale } from './console-build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const forTests = process.argv.includes('--test');
@@ -23,8 +24,11 @@ function npmReady() {
 const isRoot = process.getuid?.() === 0;
 const isDebian = existsSync('/usr/bin/dpkg') && existsSync('/usr/bin/apt-get');
 // Command → Debian package that provides it.
-const wanted = { ip: 'iproute2', nft: 'nftables', unshare: 'util-linux', nsenter: 'util-linux' };
-const testWanted = { aws: 'awscli', python3: 'python3', autoconf: 'autoconf', automake: 'automake', libtoolize: 'libtool', cmake: 'cmake', make: 'make', 'g++': 'g++' };
+// crun: the container driver (ECS tasks, Fargate).
+const wanted = { ip: 'iproute2', nft: 'nftables', unshare: 'util-linux', nsenter: 'util-linux', crun: 'crun' };
+// chromium: the web console's browser tests (playwright-core drives /usr/bin/chromium).
+// busybox-static: the ECS tests build their container images from it.
+const testWanted = { chromium: 'chromium', busybox: 'busybox-static', aws: 'awscli', python3: 'python3', autoconf: 'autoconf', automake: 'automake', libtoolize: 'libtool', cmake: 'cmake', make: 'make', 'g++': 'g++' };
 const need = new Set();
 const has = (pkg) => spawnSync('dpkg', ['-s', pkg], { stdio: 'ignore' }).status === 0;
 if (isDebian) {
@@ -58,3 +62,6 @@ if (!npmReady()) {
   }
 }
 
+// Web console: build src/console/app into src/console/dist with Vite when dist is missing or older than its sources.
+// A failed build does not stop Nimbus: /_nimbus/console then says the console is not built.
+buildConsoleIfStale(log);

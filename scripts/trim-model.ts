@@ -165,6 +165,34 @@ export const SERVICES: Record<string, ServiceConfig> = {
       'TagResource', 'UntagResource', 'ListTagsForResource',
     ],
   },
+  ecs: {
+    botocore: 'ecs/2014-11-13',
+    operations: [
+      'CreateCluster', 'DescribeClusters', 'ListClusters', 'DeleteCluster', 'UpdateCluster',
+      'RegisterTaskDefinition', 'DescribeTaskDefinition', 'DeregisterTaskDefinition', 'DeleteTaskDefinitions',
+      'ListTaskDefinitions', 'ListTaskDefinitionFamilies',
+      'RunTask', 'StartTask', 'StopTask', 'DescribeTasks', 'ListTasks',
+      'CreateService', 'UpdateService', 'DeleteService', 'DescribeServices', 'ListServices',
+      'RegisterContainerInstance', 'DeregisterContainerInstance', 'DescribeContainerInstances', 'ListContainerInstances',
+      'UpdateContainerInstancesState', 'TagResource', 'UntagResource', 'ListTagsForResource',
+    ],
+  },
+  'application-autoscaling': {
+    botocore: 'application-autoscaling/2016-02-06',
+    operations: [
+      'RegisterScalableTarget', 'DeregisterScalableTarget', 'DescribeScalableTargets', 'PutScalingPolicy', 'DescribeScalingPolicies',
+      'DeleteScalingPolicy', 'DescribeScalingActivities',
+    ],
+  },
+  eks: {
+    botocore: 'eks/2017-11-01',
+    operations: [
+      'CreateCluster', 'DescribeCluster', 'ListClusters', 'DeleteCluster',
+      'CreateNodegroup', 'DescribeNodegroup', 'ListNodegroups', 'DeleteNodegroup', 'UpdateNodegroupConfig',
+      'CreateFargateProfile', 'DescribeFargateProfile', 'ListFargateProfiles', 'DeleteFargateProfile',
+      'TagResource', 'UntagResource', 'ListTagsForResource',
+    ],
+  },
 };
 
 // Where botocore lives on the machines we regenerate on (pyenv first, then the distro package).

@@ -2,18 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock, type Clock } from './core/clock.ts';
+import { SimulatedClock, type Clock } from './core/clock.ts';
 import type { NimbusConfig } from './core/config.ts';
 import { randomIds, type IdSource } from './core/ids.ts';
 import type { Logger } from './core/log.ts';
 import type { Driver, DriverCapabilities } from './drivers/driver.ts';
 import { ProcessDriver } from './drivers/process/index.ts';
 import { ComputeEngine } from './engines/compute/engine.ts';
+import { openBilling } from './engines/billing/index.ts';
 import { QueueEngine } from './engines/queue/index.ts';
 import { intToIp, parseCidr } from './engines/network/ipam.ts';
 import { startGateway } from './gateway/server.ts';
 import { ServiceRegistry } from './gateway/registry.ts';
 import { internalRoutes } from './gateway/internal.ts';
+import { consoleRoute } from './console/serve.ts';
+import { clockRoute } from './gateway/clock-route.ts';
+import { billRoute } from './gateway/bill-route.ts';
 import { createEc2Service } from './services/ec2/index.ts';
 import { startImds } from './services/ec2/imds.ts';
 import { Ec2Store } from './services/ec2/store.ts';
@@ -30,6 +34,10 @@ import { INSTANCE_TYPES } from './services/ec2/catalog/instance-types.ts';
 import { LogStore } from './engines/logs/index.ts';
 import { createLogsService } from './services/logs/index.ts';
 import { createLambdaService } from './services/lambda/index.ts';
+import type { Billing } from './engines/billing/types.ts';
+import { createPricingService } from './services/pricing/index.ts';
+import { createSavingsPlansService } from './services/savingsplans/index.ts';
+import { createCostExplorerService } from './services/ce/index.ts';
 import { openDb, type Db } from './store/db.ts';
 
 export interface Nimbus {
@@ -43,12 +51,15 @@ export interface Nimbus {
   registry: ServiceRegistry;
   endpoint: string;
   reconciled: { adopted: number; rebooted: number; finished: number };
+  /** The billing engine (metering, prices, RIs, Savings Plans, line items): tests meter usage through it. */
+  billing: Billing;
   /** Clean shutdown: stops instances when asked (they're booted again at next start). */
   close(opts?: { stopInstances?: boolean }): Promise<void>;
 }
 
 export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clock?: Clock; ids?: IdSource } = {}): Promise<Nimbus> {
-  const clock = deps.clock ?? systemClock;
+  // The default clock is simulated (speed NIMBUS_CLOCK_SPEED, `nimbus clock advance`); tests inject a ManualClock.
+  const clock = deps.clock ?? new SimulatedClock(config.clockSpeed);
   const ids = deps.ids ?? randomIds;
   const dataDir = config.inMemory ? mkdtempSync(join(tmpdir(), 'nimbus-')) : config.dataDir;
   const db = openDb(config.inMemory ? ':memory:' : join(dataDir, 'state.db'));
@@ -73,13 +84,14 @@ async function assemble(
   config: NimbusConfig, log: Logger, clock: Clock, ids: IdSource, dataDir: string, db: Db, driver: Driver, capabilities: DriverCapabilities, gateway: string,
 ): Promise<Nimbus> {
   const compute = new ComputeEngine(driver, clock, log);
+  const billing = openBilling({ db, clock, log });
 
   let imds: Server | undefined;
   let metadataEndpoint: string;
   const registry = new ServiceRegistry();
   const endpointHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const apiEndpoint = capabilities.privateNetwork ? `http://${gateway}:${config.port}` : `http://${endpointHost}:${config.port}`;
-  const ec2Deps = { store: new Ec2Store(db), compute, clock, ids, log, dataDir, vpcCidr: config.vpcCidr, gateway, metadataEndpoint: '', apiEndpoint };
+  const ec2Deps = { store: new Ec2Store(db), compute, clock, ids, log, dataDir, vpcCidr: config.vpcCidr, gateway, metadataEndpoint: '', apiEndpoint, billing };
   const ec2 = createEc2Service(ec2Deps, { maxInstances: config.maxInstances, stopGraceMs: config.stopGraceMs });
   if (capabilities.metadataListen) {
     imds = await startImds(ec2Deps, capabilities.metadataListen.host, capabilities.metadataListen.port);
@@ -94,6 +106,8 @@ async function assemble(
   registry.add(createStsService());
   // Engines that must be closed (flushed) before the database, in reverse order of creation.
   const closers: Array<() => Promise<void> | void> = [];
+  closers.push(() => billing.close());
+  closers.push(() => ec2.close()); // EC2: stops the spot market timer before the database closes (issue 6)
   // The queue engine is shared: SQS serves it, SNS delivers into it, Lambda will poll it.
   const queues = QueueEngine.open({ db, clock, ids, log });
   closers.push(() => queues.close());
@@ -152,6 +166,7 @@ async function assemble(
   closers.push(() => lambda.close());
   metrics.registerSource(lambda.engine.metrics.source());
   lambda.connectSns(sns.engine);
+  billing.setLambdaUsage((a, f, t) => lambda.engine.meter.hourly(a, f, t));
 
   // EventBridge (JSON 1.1): rules on the default bus — event patterns for PutEvents and rate/cron schedules on the
   // injected clock — delivering to Lambda (asynchronous invoke), the shared queue engine and SNS.
@@ -169,6 +184,12 @@ async function assemble(
   registry.add(events.service);
   closers.push(() => events.close());
   events.engine.start();
+
+  // Billing APIs (pricing, savingsplans, ce) over the billing engine: the Price List from its catalog, Savings Plans
+  // purchases from its book, Cost Explorer reports computed from its rated line items.
+  registry.add(createPricingService(billing));
+  registry.add(createSavingsPlansService({ billing, clock, ids }));
+  registry.add(createCostExplorerService({ billing, clock }));
 
   // ELBv2 (query): load balancers that really listen — each on its own address on the bridge when private networking
   // is up, else on 127.0.0.1. Health checks run at AWS timing × NIMBUS_ELB_HEALTH_SCALE (e.g. 0.1 for demos/tests).
@@ -229,7 +250,7 @@ async function assemble(
   // Instance workloads must be reachable from the gateway address on the bridge too (AWS_ENDPOINT_URL inside instances).
   const server = await startGateway({
     registry, clock, ids, log, defaultRegion: config.region, host: config.host, port: config.port,
-    internal: internalRoutes({ registry, capabilities, compute, store: ec2Deps.store, config, extra: [sns.internalRoutes, lambda.internalRoutes, elbv2.internalRoutes] }),
+    internal: internalRoutes({ registry, capabilities, compute, store: ec2Deps.store, config, extra: [sns.internalRoutes, lambda.internalRoutes, elbv2.internalRoutes, ec2.internalRoutes, clockRoute(clock), billRoute(billing, clock), consoleRoute({ stats: (id) => compute.driver.stats(id) })] }),
   });
   const extraServers: Server[] = [];
   if (capabilities.privateNetwork && config.host !== '0.0.0.0') {
@@ -249,7 +270,7 @@ async function assemble(
 
   let closed = false;
   return {
-    config, server, imds, db, driver, capabilities, compute, registry, reconciled,
+    config, server, imds, db, driver, capabilities, compute, registry, reconciled, billing,
     endpoint: `http://${endpointHost}:${port}`,
     async close(opts = {}) {
       if (closed) return;

@@ -2,6 +2,7 @@
 import { mailCommand, MAIL_HELP } from './mail.ts';
 import { logsCommand, LOGS_HELP } from './logs.ts';
 import { billCommand, clockCommand, spotCommand, BILLING_HELP } from './billing.ts';
+import { imageCommand, IMAGE_HELP } from './image.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,7 +21,8 @@ Usage:
   nimbus exec <instance-id> -- <cmd> [args…]   run a command inside a running instance
 ${MAIL_HELP}
 ${LOGS_HELP}
-${BILLING_HELP}`;
+${BILLING_HELP}
+${IMAGE_HELP}`;
 
 function configFrom(flags: Record<string, string | true>): NimbusConfig {
   const over: Partial<NimbusConfig> = {};
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
       case 'bill': return process.exit(await billCommand(process.argv.slice(3)));
       case 'clock': return process.exit(await clockCommand(process.argv.slice(3)));
       case 'spot': return process.exit(await spotCommand(process.argv.slice(3)));
+      case 'image': return process.exit(await imageCommand(process.argv.slice(3)));
       default:
         console.log(HELP);
         if (cmd && cmd !== 'help') process.exit(2);

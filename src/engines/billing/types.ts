@@ -150,7 +150,17 @@ export interface LineItem {
   amortizedCost: number;
   /** What the same usage would have cost On-Demand (for savings/coverage). */
   onDemandCost: number;
+  /**
+   * The Cost and Usage Report's line_item_line_item_type: 'Usage' (On-Demand, spot, hosts), 'DiscountedUsage' (covered
+   * by an RI), 'SavingsPlanCoveredUsage', 'RIFee' (an RI's hourly fee), 'Fee' (an RI's upfront payment),
+   * 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee'. Always set by the billing engine.
+   */
+  lineItemType?: LineItemType;
+  /** The Availability Zone of EC2 usage (CUR line_item_availability_zone). */
+  az?: string;
 }
+
+export type LineItemType = 'Usage' | 'DiscountedUsage' | 'SavingsPlanCoveredUsage' | 'RIFee' | 'Fee' | 'SavingsPlanRecurringFee' | 'SavingsPlanUpfrontFee';
 
 /** Prices as data (src/engines/billing/catalog/prices.json): one place, with its source and date. */
 export interface PriceCatalog {
@@ -200,3 +210,17 @@ export interface Billing {
   /** Every rated line of an account in [fromMs, toMs): usage, spot, RI fees, SP commitments, hosts, Lambda, Fargate. */
   lineItems(account: string, fromMs: number, toMs: number): LineItem[];
 }
+
+/** Lambda usage of one function in one hour (read from lambda_usage by the function engine's meter). */
+export interface LambdaHourlyUsage {
+  region: string;
+  functionArn: string;
+  /** Start of the UTC hour. */
+  hourMs: number;
+  requests: number;
+  /** Σ billed_ms × memory (GB-seconds at 1 ms granularity). */
+  gbSeconds: number;
+}
+
+/** Where the billing engine reads Lambda usage from: an account's per-function hourly usage in [fromMs, toMs). */
+export type LambdaUsageSource = (account: string, fromMs: number, toMs: number) => LambdaHourlyUsage[];

@@ -41,6 +41,15 @@ export class UsageMeter {
       FROM lambda_usage WHERE account = ? AND region = ? GROUP BY function_arn ORDER BY function_arn`).all(account, region) as never;
   }
 
+  /** Requests and GB-seconds (billed ms × memory) per function per UTC hour in [fromMs, toMs) (the billing engine). */
+  hourly(account: string, fromMs: number, toMs: number): { region: string; functionArn: string; hourMs: number; requests: number; gbSeconds: number }[] {
+    this.flush();
+    return this.db.prepare(`SELECT region, function_arn AS functionArn, CAST(started_at / 3600000 AS INTEGER) * 3600000 AS hourMs, COUNT(*) AS requests,
+      SUM(billed_ms * memory_mb) / 1024000.0 AS gbSeconds
+      FROM lambda_usage WHERE account = ? AND started_at >= ? AND started_at < ? GROUP BY region, function_arn, hourMs ORDER BY hourMs, region, function_arn`)
+      .all(account, fromMs, toMs) as never;
+  }
+
   close(): void {
     this.flush();
   }

@@ -2,6 +2,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { IdSource } from '../../core/ids.ts';
 import type { Logger } from '../../core/log.ts';
 import type { ComputeEngine } from '../../engines/compute/engine.ts';
+import type { Billing } from '../../engines/billing/types.ts';
 import type { Ec2Store, Scope } from './store.ts';
 
 /** What the EC2 handlers share. */
@@ -19,6 +20,8 @@ export interface Ec2Deps {
   metadataEndpoint: string;
   /** Gateway endpoint instances are told about (AWS_ENDPOINT_URL inside instances). */
   apiEndpoint: string;
+  /** Metering, prices, the spot market and Reserved Instances (src/engines/billing). */
+  billing: Billing;
 }
 
 export type { Scope };

@@ -36,3 +36,13 @@ export class InvalidInstanceType extends awsError('InvalidInstanceType') {}
 export class InsufficientInstanceCapacity extends awsError('InsufficientInstanceCapacity', { status: 500 }) {}
 export class InstanceLimitExceeded extends awsError('InstanceLimitExceeded') {}
 export class InvalidRegion extends awsError('InvalidRegion') {}
+// Purchase options (issue 6).
+export class InvalidHostIDNotFound extends awsError('InvalidHostID.NotFound') {}
+export class InvalidHostIDMalformed extends awsError('InvalidHostID.Malformed') {}
+export class InvalidHostConfiguration extends awsError('InvalidHostConfiguration') {}
+export class InsufficientHostCapacity extends awsError('InsufficientHostCapacity', { status: 500 }) {}
+export class SpotMaxPriceTooLow extends awsError('SpotMaxPriceTooLow') {}
+export class InvalidSpotInstanceRequestIDNotFound extends awsError('InvalidSpotInstanceRequestID.NotFound') {}
+export class InvalidSpotInstanceRequestIDMalformed extends awsError('InvalidSpotInstanceRequestID.Malformed') {}
+export class InvalidReservedInstancesOfferingId extends awsError('InvalidReservedInstancesOfferingId') {}
+export class InvalidReservedInstancesId extends awsError('InvalidReservedInstancesId') {}

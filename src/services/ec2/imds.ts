@@ -4,6 +4,7 @@ import type { Ec2Deps } from './deps.ts';
 import type { InstanceRow } from './store.ts';
 import { userDataOf } from './instances/lifecycle.ts';
 import { macFor } from '../../engines/network/ipam.ts';
+import { isoSeconds, type InstanceAction } from './spot/status.ts';
 
 // The instance metadata service (IMDS), as instances see it at http://169.254.169.254.
 // The caller is identified by its source address (its private IP on the Nimbus bridge), as on AWS
@@ -36,11 +37,22 @@ function metadataTree(d: Ec2Deps, r: InstanceRow): Tree {
   return {
     'ami-id': r.image_id, 'ami-launch-index': String(r.launch_index), 'hostname': host, 'local-hostname': host, 'instance-id': r.id,
     'instance-type': r.instance_type, 'local-ipv4': r.private_ip, mac, 'reservation-id': r.reservation_id, 'security-groups': groups,
-    'instance-action': 'none', 'public-keys/': undefined,
-    placement: { 'availability-zone': r.az, region: r.region, 'availability-zone-id': d.store.subnet(r.subnet_id)?.az_id ?? '' },
+    'instance-action': 'none', 'public-keys/': undefined, 'instance-life-cycle': r.market === 'spot' ? 'spot' : 'on-demand',
+    placement: {
+      'availability-zone': r.az, region: r.region, 'availability-zone-id': d.store.subnet(r.subnet_id)?.az_id ?? '',
+      ...(r.host_id ? { 'host-id': r.host_id } : {}),
+    },
+    // Only while an interruption notice is pending (404 before, as on AWS).
+    ...(r.instance_action_json && r.interruption_at ? { spot: spotTree(r) } : {}),
     network: { interfaces: { macs: { [mac]: { 'local-ipv4s': r.private_ip, 'subnet-id': r.subnet_id, 'vpc-id': r.vpc_id, 'security-group-ids': JSON.parse(r.security_group_ids).join('\n'), mac } } } },
     services: { domain: 'amazonaws.com', partition: 'aws' },
   };
+}
+
+function spotTree(r: InstanceRow): Tree {
+  const { action } = JSON.parse(r.instance_action_json!) as InstanceAction;
+  const time = isoSeconds(r.interruption_at!);
+  return { 'instance-action': `{"action": "${action}", "time": "${time}"}`, ...(action === 'terminate' ? { 'termination-time': time } : {}) };
 }
 
 function lookup(tree: Tree, parts: string[]): string | undefined {

@@ -11,9 +11,9 @@ import type { TagSpecification } from './tags.ts';
 //
 // LIMITATIONS (see README "Auto Scaling"):
 // - RunInstances uses ImageId, InstanceType, KeyName, UserData, SecurityGroupIds/SecurityGroups, the first
-//   NetworkInterface's SubnetId/Groups, Placement.AvailabilityZone, DisableApiTermination,
-//   InstanceInitiatedShutdownBehavior and TagSpecifications from the template; the other fields
-//   (InstanceMarketOptions, BlockDeviceMappings, IamInstanceProfile, …) are stored and returned, not applied.
+//   NetworkInterface's SubnetId/Groups, Placement (AvailabilityZone, Tenancy, HostId), InstanceMarketOptions (spot),
+//   DisableApiTermination, InstanceInitiatedShutdownBehavior and TagSpecifications from the template; the other
+//   fields (BlockDeviceMappings, IamInstanceProfile, …) are stored and returned, not applied.
 // - Launch templates are not taggable through CreateTags (only through TagSpecifications at creation).
 
 export class InvalidLaunchTemplateNameAlreadyExists extends awsError('InvalidLaunchTemplateName.AlreadyExistsException') {}
@@ -33,9 +33,9 @@ export interface LaunchTemplateVersionRow { template_id: string; version: number
 /** The launch template data Nimbus acts on (the rest of RequestLaunchTemplateData is kept as given). */
 export interface LaunchTemplateData {
   ImageId?: string; InstanceType?: string; KeyName?: string; UserData?: string; SecurityGroupIds?: string[]; SecurityGroups?: string[];
-  TagSpecifications?: TagSpecification[]; Placement?: { AvailabilityZone?: string; Tenancy?: string };
+  TagSpecifications?: TagSpecification[]; Placement?: { AvailabilityZone?: string; Tenancy?: string; HostId?: string };
   NetworkInterfaces?: { DeviceIndex?: number; SubnetId?: string; Groups?: string[] }[];
-  DisableApiTermination?: boolean; InstanceInitiatedShutdownBehavior?: string; InstanceMarketOptions?: unknown;
+  DisableApiTermination?: boolean; InstanceInitiatedShutdownBehavior?: string; InstanceMarketOptions?: RunInstancesInput['InstanceMarketOptions'];
 }
 
 // ---- SQL (kept beside the handlers: this file is the launch templates' store too)
@@ -144,11 +144,17 @@ export function mergeLaunchTemplate(data: LaunchTemplateData, input: RunInstance
     SecurityGroupIds: requestGroups ? input.SecurityGroupIds : (data.SecurityGroupIds ?? nic?.Groups),
     SecurityGroups: requestGroups ? input.SecurityGroups : data.SecurityGroups,
     SubnetId: input.SubnetId ?? (input.Placement?.AvailabilityZone ? undefined : nic?.SubnetId),
-    Placement: input.Placement ?? (data.Placement?.AvailabilityZone ? { AvailabilityZone: data.Placement.AvailabilityZone } : undefined),
+    Placement: input.Placement ?? templatePlacement(data.Placement),
+    InstanceMarketOptions: input.InstanceMarketOptions ?? data.InstanceMarketOptions,
     DisableApiTermination: input.DisableApiTermination ?? data.DisableApiTermination,
     InstanceInitiatedShutdownBehavior: input.InstanceInitiatedShutdownBehavior ?? data.InstanceInitiatedShutdownBehavior,
     TagSpecifications: tags.length ? tags : undefined,
   };
+}
+
+function templatePlacement(p: LaunchTemplateData['Placement']): RunInstancesInput['Placement'] {
+  if (!p?.AvailabilityZone && !p?.Tenancy && !p?.HostId) return undefined;
+  return { AvailabilityZone: p.AvailabilityZone, Tenancy: p.Tenancy, HostId: p.HostId };
 }
 
 type Reservation = { Instances: { InstanceId: string; Tags?: { Key: string; Value: string }[] }[] };

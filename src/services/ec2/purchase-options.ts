@@ -1,13 +1,18 @@
-import { UnsupportedOperation } from './errors.ts';
+import type { Ec2Deps } from './deps.ts';
+import { hostHandlers } from './hosts/handlers.ts';
+import { reservedHandlers } from './reserved.ts';
+import { spotPriceHandlers } from './spot/prices.ts';
+import type { SpotReclaimer } from './spot/reclaim.ts';
+import { spotRequestHandlers } from './spot/requests.ts';
 
-// Placeholder until spot, dedicated hosts and reserved instances land (issue 6).
-const todo = () => {
-  throw new UnsupportedOperation('Not implemented yet');
-};
-export function purchaseOptionHandlers() {
+// EC2 purchase options (issue 6): Spot Instances (spot/), Dedicated Hosts (hosts/), Reserved Instances (reserved.ts).
+// Spot and host launches themselves go through RunInstances (instances/run.ts, instances/placement.ts); usage is
+// metered by every instance state change (instances/state-change.ts) and by host allocation/release.
+export function purchaseOptionHandlers(d: Ec2Deps, spot: SpotReclaimer) {
   return {
-    RequestSpotInstances: todo, DescribeSpotInstanceRequests: todo, CancelSpotInstanceRequests: todo, DescribeSpotPriceHistory: todo,
-    AllocateHosts: todo, DescribeHosts: todo, ReleaseHosts: todo, ModifyHosts: todo, ModifyInstancePlacement: todo,
-    DescribeReservedInstancesOfferings: todo, PurchaseReservedInstancesOffering: todo, DescribeReservedInstances: todo,
+    ...spotRequestHandlers(d, () => spot.fulfilSoon()),
+    ...spotPriceHandlers(d),
+    ...hostHandlers(d),
+    ...reservedHandlers(d),
   };
 }

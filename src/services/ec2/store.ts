@@ -16,6 +16,21 @@ export interface InstanceRow {
   client_token: string | null; launch_time: number; state_transition_reason: string; state_reason_code: string | null;
   state_reason_message: string | null; security_group_ids: string; shutdown_behavior: string; disable_api_termination: number;
   driver_token: string | null; terminated_at: number | null; updated_at: number;
+  /** Purchase options (migration 011). */
+  market: 'on-demand' | 'spot'; spot_request_id: string | null; spot_max_price: number | null; interruption_behavior: string | null;
+  tenancy: 'default' | 'dedicated' | 'host'; host_id: string | null;
+  /** A pending spot interruption: {"action","cause"} and when it happens. */
+  instance_action_json: string | null; interruption_at: number | null;
+}
+export interface HostRow {
+  id: string; account: string; region: string; az: string; instance_type: string | null; instance_family: string;
+  auto_placement: string; host_recovery: string; state: string; client_token: string | null; allocated_at: number; released_at: number | null;
+}
+export interface SpotRequestRow {
+  id: string; account: string; region: string; type: 'one-time' | 'persistent'; state: string; status_code: string; status_message: string;
+  status_updated_at: number; max_price: number; interruption_behavior: string; launch_spec: string; instance_id: string | null;
+  launched_az: string | null; valid_from: number | null; valid_until: number | null; launch_group: string | null; az_group: string | null;
+  client_token: string | null; created_at: number;
 }
 export interface VolumeRow {
   id: string; account: string; region: string; az: string; size_gib: number; volume_type: string; iops: number | null; state: string;
@@ -123,7 +138,8 @@ export class Ec2Store {
 
   // ---- instances
   insertInstance(i: InstanceRow): void {
-    this.db.prepare(`INSERT INTO instances VALUES (@id,@account,@region,@reservation_id,@launch_index,@image_id,@instance_type,@state,@subnet_id,@vpc_id,@az,@private_ip,@key_name,@user_data,@client_token,@launch_time,@state_transition_reason,@state_reason_code,@state_reason_message,@security_group_ids,@shutdown_behavior,@disable_api_termination,@driver_token,@terminated_at,@updated_at)`).run(i);
+    const cols = Object.keys(i);
+    this.db.prepare(`INSERT INTO instances (${cols.join(',')}) VALUES (${cols.map((c) => `@${c}`).join(',')})`).run(i);
   }
   instance(id: string): InstanceRow | undefined {
     return this.db.prepare('SELECT * FROM instances WHERE id=?').get(id) as InstanceRow | undefined;
@@ -148,6 +164,61 @@ export class Ec2Store {
     const keys = Object.keys(fields);
     if (!keys.length) return;
     this.db.prepare(`UPDATE instances SET ${keys.map((k) => `${k}=@${k}`).join(', ')} WHERE id=@id`).run({ ...fields, id });
+  }
+
+  /** Running spot instances with an interruption notice due at or before atMs. */
+  interruptionsDue(atMs: number): InstanceRow[] {
+    return this.db.prepare("SELECT * FROM instances WHERE interruption_at IS NOT NULL AND interruption_at <= ? AND state = 'running' ORDER BY interruption_at").all(atMs) as InstanceRow[];
+  }
+  runningSpotInstances(): InstanceRow[] {
+    return this.db.prepare("SELECT * FROM instances WHERE market = 'spot' AND state = 'running' ORDER BY launch_time, id").all() as InstanceRow[];
+  }
+  /** Instances placed on a dedicated host (every state but terminated). */
+  instancesOnHost(hostId: string): InstanceRow[] {
+    return this.db.prepare("SELECT * FROM instances WHERE host_id = ? AND state != 'terminated' ORDER BY launch_time, id").all(hostId) as InstanceRow[];
+  }
+
+  // ---- dedicated hosts
+  insertHost(h: HostRow): void {
+    this.db.prepare('INSERT INTO hosts VALUES (@id,@account,@region,@az,@instance_type,@instance_family,@auto_placement,@host_recovery,@state,@client_token,@allocated_at,@released_at)').run(h);
+  }
+  host(id: string): HostRow | undefined {
+    return this.db.prepare('SELECT * FROM hosts WHERE id=?').get(id) as HostRow | undefined;
+  }
+  hosts(s: Scope): HostRow[] {
+    return this.db.prepare('SELECT * FROM hosts WHERE account=? AND region=? ORDER BY allocated_at, id').all(s.account, s.region) as HostRow[];
+  }
+  hostsByToken(s: Scope, token: string): HostRow[] {
+    return this.db.prepare('SELECT * FROM hosts WHERE account=? AND region=? AND client_token=? ORDER BY id').all(s.account, s.region, token) as HostRow[];
+  }
+  updateHost(id: string, fields: Partial<HostRow>): void {
+    const keys = Object.keys(fields);
+    if (!keys.length) return;
+    this.db.prepare(`UPDATE hosts SET ${keys.map((k) => `${k}=@${k}`).join(', ')} WHERE id=@id`).run({ ...fields, id });
+  }
+
+  // ---- spot instance requests
+  insertSpotRequest(r: SpotRequestRow): void {
+    const cols = Object.keys(r);
+    this.db.prepare(`INSERT INTO spot_requests (${cols.join(',')}) VALUES (${cols.map((c) => `@${c}`).join(',')})`).run(r);
+  }
+  spotRequest(id: string): SpotRequestRow | undefined {
+    return this.db.prepare('SELECT * FROM spot_requests WHERE id=?').get(id) as SpotRequestRow | undefined;
+  }
+  spotRequests(s: Scope): SpotRequestRow[] {
+    return this.db.prepare('SELECT * FROM spot_requests WHERE account=? AND region=? ORDER BY created_at, id').all(s.account, s.region) as SpotRequestRow[];
+  }
+  spotRequestsByToken(s: Scope, token: string): SpotRequestRow[] {
+    return this.db.prepare('SELECT * FROM spot_requests WHERE account=? AND region=? AND client_token=? ORDER BY id').all(s.account, s.region, token) as SpotRequestRow[];
+  }
+  /** Requests the spot market acts on, in every account: open ones and disabled (stopped) persistent ones. */
+  pendingSpotRequests(): SpotRequestRow[] {
+    return this.db.prepare("SELECT * FROM spot_requests WHERE state IN ('open','disabled') ORDER BY created_at, id").all() as SpotRequestRow[];
+  }
+  updateSpotRequest(id: string, fields: Partial<SpotRequestRow>): void {
+    const keys = Object.keys(fields);
+    if (!keys.length) return;
+    this.db.prepare(`UPDATE spot_requests SET ${keys.map((k) => `${k}=@${k}`).join(', ')} WHERE id=@id`).run({ ...fields, id });
   }
 
   // ---- volumes

@@ -1,14 +1,17 @@
 import type { Ec2Deps, Scope } from './deps.ts';
 import { applyFilters, type FilterInput } from './domain/filters.ts';
 import { paginate } from './domain/paginate.ts';
-import { InvalidAMIIDNotFound, InvalidGroupNotFound, InvalidID, InvalidInstanceIDNotFound, InvalidParameterValue, InvalidVolumeNotFound } from './errors.ts';
+import {
+  InvalidAMIIDNotFound, InvalidGroupNotFound, InvalidHostIDNotFound, InvalidID, InvalidInstanceIDNotFound, InvalidParameterValue, InvalidSpotInstanceRequestIDNotFound,
+  InvalidVolumeNotFound,
+} from './errors.ts';
 
 export interface TagSpecification { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }
 type Tag = { Key?: string; Value?: string };
 
 const TYPES: [string, string][] = [
   ['i-', 'instance'], ['sg-', 'security-group'], ['vol-', 'volume'], ['ami-', 'image'], ['key-', 'key-pair'],
-  ['vpc-', 'vpc'], ['subnet-', 'subnet'], ['snap-', 'snapshot'],
+  ['vpc-', 'vpc'], ['subnet-', 'subnet'], ['snap-', 'snapshot'], ['sir-', 'spot-instances-request'], ['h-', 'dedicated-host'],
 ];
 
 export function resourceType(id: string): string | undefined {
@@ -42,6 +45,8 @@ function assertExists(d: Ec2Deps, s: Scope, id: string): string {
     case 'security-group': if (!owned(d.store.group(id))) throw new InvalidGroupNotFound(`The security group '${id}' does not exist`); break;
     case 'volume': if (!owned(d.store.volume(id))) throw new InvalidVolumeNotFound(`The volume '${id}' does not exist.`); break;
     case 'image': if (!d.store.image(id)) throw new InvalidAMIIDNotFound(`The image id '[${id}]' does not exist`); break;
+    case 'spot-instances-request': if (!owned(d.store.spotRequest(id))) throw new InvalidSpotInstanceRequestIDNotFound(`The spot instance request ID '${id}' does not exist`); break;
+    case 'dedicated-host': if (!owned(d.store.host(id))) throw new InvalidHostIDNotFound(`The host ID '${id}' does not exist`); break;
     case 'key-pair': case 'vpc': case 'subnet': break;
     default: throw new InvalidID(`The ID '${id}' is not valid`);
   }

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ec2Deps, Scope } from '../deps.ts';
 import { assertAllowed, type InstanceState } from '../domain/instance-state.ts';
-import { OperationNotPermitted } from '../errors.ts';
+import { OperationNotPermitted, UnsupportedOperation } from '../errors.ts';
 import { findInstances } from './describe.ts';
 import { move, reason, userInitiated, type InstanceLifecycle } from './lifecycle.ts';
+import { placeForStart } from './placement.ts';
 import { stateShape } from './shape.ts';
 
 type Ids = { InstanceIds: string[]; Force?: boolean };
@@ -16,18 +17,24 @@ export function actionHandlers(d: Ec2Deps, lifecycle: InstanceLifecycle, graceMs
     StartInstances(input: Ids, ctx: Scope) {
       const rows = findInstances(d, ctx, input.InstanceIds);
       rows.forEach((r) => assertAllowed('start', r.id, r.state as InstanceState));
-      const out = rows.map((r) => {
-        if (r.state === 'stopped') {
-          move(d, r.id, 'pending', { state_transition_reason: '', state_reason_code: null, state_reason_message: null, launch_time: d.clock.now() });
-          void lifecycle.boot(r.id);
-        }
-        return change(r.state, r.id);
-      });
-      return { StartingInstances: out };
+      // All or nothing: host-tenancy instances need room on a host (theirs, or another by auto-placement).
+      const starting = d.store.tx(() => rows.filter((r) => r.state === 'stopped').map((r) => {
+        const host = r.tenancy === 'host' ? { host_id: placeForStart(d, r) } : {};
+        move(d, r.id, 'pending', { state_transition_reason: '', state_reason_code: null, state_reason_message: null, launch_time: d.clock.now(), ...host });
+        return r.id;
+      }));
+      for (const id of starting) void lifecycle.boot(id);
+      return { StartingInstances: rows.map((r) => change(r.state, r.id)) };
     },
     StopInstances(input: Ids, ctx: Scope) {
       const rows = findInstances(d, ctx, input.InstanceIds);
       rows.forEach((r) => assertAllowed('stop', r.id, r.state as InstanceState));
+      for (const r of rows) {
+        const req = r.spot_request_id ? d.store.spotRequest(r.spot_request_id) : undefined;
+        if (req?.type === 'one-time') {
+          throw new UnsupportedOperation(`You can't stop the Spot Instance '${r.id}' because it is associated with a one-time Spot Instance request. You can only stop Spot Instances associated with persistent Spot Instance requests.`);
+        }
+      }
       const out = rows.map((r) => {
         if (r.state === 'running' || r.state === 'pending') {
           move(d, r.id, 'stopping', { state_transition_reason: userInitiated(d.clock.now()), ...reason('Client.UserInitiatedShutdown', 'User initiated shutdown') });

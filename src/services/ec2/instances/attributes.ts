@@ -4,6 +4,7 @@ import { assertAllowed, type InstanceState } from '../domain/instance-state.ts';
 import { IncorrectInstanceState, InvalidParameterCombination, InvalidParameterValue, MissingParameter } from '../errors.ts';
 import { findGroup, refreshFirewalls } from '../security-groups.ts';
 import type { InstanceRow } from '../store.ts';
+import { hostConfig, supports } from '../hosts/capacity.ts';
 import { findInstances } from './describe.ts';
 import { MAX_USER_DATA } from './run.ts';
 
@@ -26,6 +27,8 @@ export function attributeHandlers(d: Ec2Deps) {
       if (typeValue !== undefined) {
         assertAllowed('modify-type', r.id, r.state as InstanceState);
         if (!instanceType(typeValue)) throw new InvalidParameterValue(`Invalid value '${typeValue}' for InstanceType.`);
+        const host = r.host_id ? d.store.host(r.host_id) : undefined;
+        if (host && !supports(host, typeValue)) throw new InvalidParameterValue(`Instance type '${typeValue}' does not match the configuration of host '${host.id}' (${hostConfig(host)})`);
         fields.instance_type = typeValue;
       }
       const ud = input.UserData?.Value ?? (attr === 'userData' ? input.Value : undefined);

@@ -45,7 +45,10 @@ const FIELDS: Parameters<typeof applyFilters<InstanceRow>>[2] = {
   'launch-index': (r) => r.launch_index,
   architecture: () => 'x86_64',
   'root-device-type': () => 'ebs',
-  'tenancy': () => 'default',
+  tenancy: (r) => r.tenancy,
+  'host-id': (r) => r.host_id,
+  'instance-lifecycle': (r) => (r.market === 'spot' ? 'spot' : undefined),
+  'spot-instance-request-id': (r) => r.spot_request_id,
 };
 
 export function describeInstancesHandler(d: Ec2Deps) {

@@ -7,6 +7,7 @@ import { canMove, type InstanceState } from '../domain/instance-state.ts';
 import { ingressFor, scheduleFirewallRefresh } from '../security-groups.ts';
 import type { InstanceRow, VolumeRow } from '../store.ts';
 import { macFor, parseCidr } from '../../../engines/network/ipam.ts';
+import { meterOpen, onStateChange } from './state-change.ts';
 
 // Glue between the instance rows (the API's view) and the compute engine (what really runs).
 // Every state change is one transaction; the workload is started/stopped after the change commits,
@@ -64,17 +65,32 @@ export function userInitiated(ms: number): string {
   return `User initiated (${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} GMT)`;
 }
 
-/** Moves an instance to a state if the state machine allows it from where it is now. */
+/**
+ * Moves an instance to a state if the state machine allows it from where it is now. The one place instance states
+ * change: metering and the spot request follow in the same transaction (state-change.ts). Stopping or terminating
+ * drops any pending spot interruption notice.
+ */
 export function move(d: Ec2Deps, id: string, to: InstanceState, extra: Partial<InstanceRow> = {}): boolean {
   return d.store.tx(() => {
     const row = d.store.instance(id);
     if (!row || !canMove(row.state as InstanceState, to)) return false;
-    d.store.updateInstance(id, { state: to, updated_at: d.clock.now(), ...(to === 'terminated' ? { terminated_at: d.clock.now() } : {}), ...extra });
+    const now = d.clock.now();
+    const fields: Partial<InstanceRow> = {
+      state: to, updated_at: now, ...(to === 'terminated' ? { terminated_at: now } : {}),
+      // (running → pending is the reboot after a restart: the notice stands, its deadline too.)
+      ...(row.state === 'running' && to !== 'running' && to !== 'pending' ? { instance_action_json: null, interruption_at: null } : {}),
+      ...extra,
+    };
+    d.store.updateInstance(id, fields);
+    onStateChange(d, row, { ...row, ...fields }, now);
     return true;
   });
 }
 
 export class InstanceLifecycle {
+  /** Run once reconcile() has finished (e.g. the spot market starts its timer only then). */
+  readonly afterReconcile: (() => void)[] = [];
+
   constructor(private d: Ec2Deps) {
     d.compute.on({ exited: (info) => void this.onExit(info) });
   }
@@ -169,6 +185,8 @@ export class InstanceLifecycle {
       if (row.state === 'running' || row.state === 'pending') {
         if (alive) {
           move(d, row.id, 'running');
+          // Idempotent: keeps the interval opened before the restart (or opens one for rows older than metering).
+          meterOpen(d, d.store.instance(row.id)!, d.clock.now());
           out.adopted++;
         } else {
           if (row.state === 'running') {
@@ -185,6 +203,7 @@ export class InstanceLifecycle {
         out.finished++;
       }
     }
+    for (const f of this.afterReconcile) f();
     return out;
   }
 }
