@@ -56,6 +56,7 @@ async function up(flags: Record<string, string | true>): Promise<void> {
     `Nimbus is running at ${nimbus.endpoint}`,
     `  state:    ${config.inMemory ? 'in memory (lost on exit)' : join(config.dataDir, 'state.db')}`,
     `  services: ${nimbus.registry.services.map((s) => s.name).join(', ')}`,
+    `  console:  ${nimbus.endpoint}/_nimbus/console`,
     `  driver:   ${caps.driver} (isolation: ${caps.isolation}; limits: ${caps.resourceLimits ? `cgroups v${caps.cgroupVersion}` : 'none'}; private network: ${caps.privateNetwork ? 'yes' : 'no'}; security groups: ${caps.firewall ? 'enforced' : 'not enforced'})`,
     `  instances: ${nimbus.reconciled.adopted} adopted, ${nimbus.reconciled.rebooted} booted again, ${nimbus.reconciled.finished} transitions finished`,
     ...(config.clockSpeed !== 1 ? [`  clock:    simulated, ${config.clockSpeed}× real time (nimbus clock; nimbus clock advance 30d)`] : []),

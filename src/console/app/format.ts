@@ -39,3 +39,11 @@ export function pretty(text: string): string {
     return text;
   }
 }
+
+/** "345600" → "4 d", "30" → "30 s". */
+export function seconds(v: string | number | undefined): string {
+  if (v === undefined || v === '') return '–';
+  const n = Number(v);
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['min', 60]] as const) if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  return `${n} s`;
+}

@@ -153,7 +153,7 @@ function Group({ group, name, refresh }: { group: AutoScalingGroup | undefined; 
             <tbody>
               {acts.data.slice(0, 30).map((a) => (
                 <tr key={a.ActivityId}>
-                  <td><State value={a.StatusCode} /></td><td>{a.Description}</td><td className="small">{a.Cause}</td>
+                  <td><State value={a.StatusCode} /></td><td className="wrap">{a.Description}</td><td className="small">{a.Cause}</td>
                   <td>{time(a.StartTime)}</td><td>{a.EndTime ? time(a.EndTime) : '–'}</td>
                 </tr>
               ))}

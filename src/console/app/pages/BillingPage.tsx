@@ -59,7 +59,7 @@ async function loadSpot() {
 }
 
 export default function BillingPage() {
-  const costs = usePoll(loadCosts, [], 5000);
+  const costs = usePoll(loadCosts, []);
   const spot = usePoll(loadSpot, []);
   const c = costs.data;
   return (
@@ -111,7 +111,7 @@ export default function BillingPage() {
                   <tr key={i.InstanceId} data-spot={i.InstanceId} data-interrupted={interrupted}>
                     <td><Link to={`/instances/${i.InstanceId}`}>{i.InstanceId}</Link></td><td>{i.InstanceType}</td><td>{i.Placement?.AvailabilityZone}</td>
                     <td><State value={i.State?.Name} /></td><td>{req?.SpotInstanceRequestId ?? i.SpotInstanceRequestId ?? '–'}</td>
-                    <td>{req?.Status?.Code ?? '–'}{req?.Status?.UpdateTime ? ` (${time(req.Status.UpdateTime)})` : ''}</td>
+                    <td className="wrap">{req?.Status?.Code ?? '–'}{req?.Status?.UpdateTime ? ` (${time(req.Status.UpdateTime)})` : ''}</td>
                     <td className="small">{interrupted ? <b>interrupted: </b> : null}{i.StateReason?.Message ?? req?.Status?.Message ?? ''}</td>
                   </tr>
                 );

@@ -21,7 +21,7 @@ export default function ImagesPage() {
             <tbody>
               {images.data.map((i) => (
                 <tr key={i.ImageId} data-image={i.ImageId}>
-                  <td>{i.Name}<div className="muted small">{i.Description}</div></td>
+                  <td className="wrap">{i.Name}<div className="muted small">{i.Description}</div></td>
                   <td>{i.ImageId}</td>
                   <td><State value={i.State} /></td>
                   <td>{i.ImageOwnerAlias ?? i.OwnerId}</td>

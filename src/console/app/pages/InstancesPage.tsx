@@ -51,7 +51,7 @@ export default function InstancesPage() {
                 const s = i.State?.Name;
                 return (
                   <tr key={i.InstanceId} data-instance={i.InstanceId} data-state={s}>
-                    <td>{tagMap(i.Tags).Name ?? ''}</td>
+                    <td>{tagMap(i.Tags).Name ?? ''}{tagMap(i.Tags)['aws:autoscaling:groupName'] && <div className="muted small">ASG {tagMap(i.Tags)['aws:autoscaling:groupName']}</div>}</td>
                     <td><Link to={`/instances/${i.InstanceId}`}>{i.InstanceId}</Link></td>
                     <td><State value={s} /></td>
                     <td>{i.InstanceType}</td>

@@ -7,7 +7,7 @@ import {
 import { client } from '../aws.ts';
 import { TimeChart } from '../components/Chart.tsx';
 import { Empty, ErrorText, KeyValues, Loading, Panel, useRange } from '../components/ui.tsx';
-import { pretty } from '../format.ts';
+import { pretty, seconds } from '../format.ts';
 import { metricSeries } from '../metrics.ts';
 import { usePoll, useAction } from '../poll.ts';
 import { Link, navigate } from '../router.tsx';
@@ -43,7 +43,7 @@ export default function QueuesPage({ params }: { params: Record<string, string> 
       <h1>SQS queues</h1>
       <Panel title={`Queues (${list.data?.length ?? '…'})`} testId="queues" actions={
         <form className="inline" onSubmit={(e) => { e.preventDefault(); void create.run(); }}>
-          <input placeholder="queue name (name.fifo for FIFO)" value={name} onChange={(e) => setName(e.target.value)} name="queueName" />
+          <input placeholder="queue name (name.fifo for FIFO)" style={{ width: 260 }} value={name} onChange={(e) => setName(e.target.value)} name="queueName" />
           <button type="submit" className="primary" disabled={create.busy || !name} data-testid="create-queue">Create queue</button>
         </form>
       }>
@@ -59,7 +59,7 @@ export default function QueuesPage({ params }: { params: Record<string, string> 
                   <td data-field="visible">{q.attrs.ApproximateNumberOfMessages}</td>
                   <td data-field="in-flight">{q.attrs.ApproximateNumberOfMessagesNotVisible}</td>
                   <td>{q.attrs.ApproximateNumberOfMessagesDelayed}</td>
-                  <td>{q.attrs.VisibilityTimeout} s</td>
+                  <td>{seconds(q.attrs.VisibilityTimeout)}</td>
                   <td>{q.attrs.RedrivePolicy ? nameOf(JSON.parse(q.attrs.RedrivePolicy).deadLetterTargetArn.replaceAll(':', '/')) : '–'}</td>
                 </tr>
               ))}
@@ -87,18 +87,17 @@ function Queue({ q, refresh }: { q: { url: string; name: string; attrs: Record<s
       const r = await sqs().send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: body, MessageGroupId: fifo ? group : undefined }));
       return `sent ${r.MessageId}`;
     }
-    if (what === 'peek') {
-      // A receive with visibility timeout 0: the messages stay visible to consumers (their receive count goes up).
-      const r = await sqs().send(new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
-      setPeeked(r.Messages ?? []);
-      return `${r.Messages?.length ?? 0} message(s)`;
-    }
     if (what === 'purge') await sqs().send(new PurgeQueueCommand({ QueueUrl: q.url }));
     if (what === 'delete') {
       await sqs().send(new DeleteQueueCommand({ QueueUrl: q.url }));
       navigate('/queues');
     }
     return what === 'purge' ? 'purged' : 'deleted';
+  }, () => refresh());
+  // A receive with visibility timeout 0: the messages stay visible to consumers (their receive count goes up).
+  const peek = useAction(async () => {
+    const r = await sqs().send(new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
+    setPeeked(r.Messages ?? []);
   }, () => refresh());
   return (
     <>
@@ -109,7 +108,8 @@ function Queue({ q, refresh }: { q: { url: string; name: string; attrs: Record<s
         </>
       }>
         <KeyValues items={[['URL', <span className="mono">{q.url}</span>], ['ARN', q.attrs.QueueArn], ['Visible', q.attrs.ApproximateNumberOfMessages],
-          ['In flight', q.attrs.ApproximateNumberOfMessagesNotVisible], ['Retention', `${q.attrs.MessageRetentionPeriod} s`], ['Receive wait', `${q.attrs.ReceiveMessageWaitTimeSeconds} s`]]} />
+          ['In flight', q.attrs.ApproximateNumberOfMessagesNotVisible], ['Retention', seconds(q.attrs.MessageRetentionPeriod)], ['Receive wait', seconds(q.attrs.ReceiveMessageWaitTimeSeconds)], ['Visibility timeout', seconds(q.attrs.VisibilityTimeout)],
+          ['Max message size', `${Number(q.attrs.MaximumMessageSize ?? 0) / 1024} KiB`]]} />
         <ErrorText error={depth.error} />
         {depth.data && <TimeChart title="Queue depth (ApproximateNumberOfMessages…, Maximum)" testId="depth-chart" xRange={depth.data.range} x={depth.data.x} ys={depth.data.ys} labels={depth.data.labels} stepped />}
       </Panel>
@@ -123,7 +123,8 @@ function Queue({ q, refresh }: { q: { url: string; name: string; attrs: Record<s
             <ErrorText error={act.error} />
           </form>
         </Panel>
-        <Panel title="Peek messages" testId="peek" actions={<button onClick={() => act.run('peek')} disabled={act.busy} data-testid="peek-messages">Peek</button>}>
+        <Panel title="Peek messages" testId="peek" actions={<button onClick={() => peek.run()} disabled={peek.busy} data-testid="peek-messages">Peek</button>}>
+          <ErrorText error={peek.error} />
           <p className="muted small">Receives up to 10 messages with visibility timeout 0, so they stay available to consumers.</p>
           {peeked && (peeked.length === 0 ? <Empty>No visible messages.</Empty> : peeked.map((m) => (
             <div key={m.MessageId} className="message" data-message={m.MessageId}>

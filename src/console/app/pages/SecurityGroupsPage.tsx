@@ -50,7 +50,7 @@ export default function SecurityGroupsPage() {
                 const r = rule[g.GroupId!] ?? { port: '80', cidr: '0.0.0.0/0' };
                 return (
                   <tr key={g.GroupId} data-group={g.GroupName}>
-                    <td>{g.GroupName}<div className="muted small">{g.Description}</div></td>
+                    <td className="wrap">{g.GroupName}<div className="muted small">{g.Description}</div></td>
                     <td>{g.GroupId}</td>
                     <td>{g.VpcId}</td>
                     <td>

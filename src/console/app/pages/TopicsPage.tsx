@@ -145,7 +145,7 @@ function Inbox() {
                   <td>{time(m.date)}</td><td>{m.to}</td><td>{m.subject}</td>
                   <td>{confirm && <button onClick={(e) => { e.stopPropagation(); void act.run('confirm', confirm); }} data-testid="confirm-subscription">Confirm subscription</button>}</td>
                 </tr>,
-                open === m.id && <tr key={`${m.id}-body`}><td colSpan={4}><pre className="mail-body">{m.body}</pre></td></tr>,
+                open === m.id && <tr key={`${m.id}-body`}><td colSpan={4} className="wrap"><pre className="mail-body">{m.body}</pre></td></tr>,
               ];
             })}
           </tbody>
