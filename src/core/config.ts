@@ -22,6 +22,18 @@ export interface NimbusConfig {
   logLevel: string;
   /** Simulated time: the clock runs this many times faster than the wall clock (1 = real time). */
   clockSpeed: number;
+  /**
+   * Verify every request's SigV4 signature against the known credentials (NIMBUS_STRICT_SIGV4=1, --strict-sigv4).
+   * Off: any access key is accepted (a 12-digit key id is the account, known keys map to their account).
+   */
+  strictSigV4: boolean;
+  /**
+   * JSON file of access keys → { secretAccessKey, account, userName? } (NIMBUS_CREDENTIALS, --credentials).
+   * Unset: <dataDir>/credentials.json when that file exists.
+   */
+  credentialsFile?: string;
+  /** Largest request body the API accepts, in bytes (NIMBUS_MAX_BODY_BYTES; Lambda code uploads may be larger). */
+  maxBodyBytes: number;
 }
 
 export function defaultConfig(overrides: Partial<NimbusConfig> = {}): NimbusConfig {
@@ -41,6 +53,9 @@ export function defaultConfig(overrides: Partial<NimbusConfig> = {}): NimbusConf
     metadataAddress: env.NIMBUS_METADATA_ADDRESS ?? '169.254.169.254',
     logLevel: env.NIMBUS_LOG_LEVEL ?? 'info',
     clockSpeed: Number(env.NIMBUS_CLOCK_SPEED ?? 1) || 1,
+    strictSigV4: env.NIMBUS_STRICT_SIGV4 === '1' || env.NIMBUS_STRICT_SIGV4 === 'true',
+    credentialsFile: env.NIMBUS_CREDENTIALS ? resolve(env.NIMBUS_CREDENTIALS) : undefined,
+    maxBodyBytes: Number(env.NIMBUS_MAX_BODY_BYTES ?? 0) || 10 * 1024 * 1024,
     ...overrides,
   };
   return cfg;

@@ -9,6 +9,10 @@ export interface RequestContext {
   region: string;
   /** Access key id the client signed with ('' when unsigned). */
   accessKeyId: string;
+  /** Who is calling, as STS GetCallerIdentity reports it (set by the gateway's authentication step). */
+  caller?: { arn: string; userId: string };
+  /** The operation being served (e.g. 'SendMessage'), for checks that depend on it (queue policies). */
+  operation?: string;
   /** The Host header the client used, so URLs we hand out point back at us. */
   host: string;
   clock: Clock;

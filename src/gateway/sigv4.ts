@@ -1,6 +1,5 @@
-// Reads (not verifies) the SigV4 credential scope: who is calling, which region, which service.
-// AWS: every request must be signed and verified. Here: permissive by default (any key accepted),
-// because a local cloud is used with dummy credentials; strict verification is planned (issue 8).
+// Reads (not verifies) the SigV4 credential scope for service detection: which key, region and service.
+// Verification (strict mode) and key → account mapping live in ./auth/ and src/core/credentials.ts.
 
 export interface CredentialScope {
   accessKeyId: string;
@@ -22,9 +21,4 @@ export function credentialScope(headers: Record<string, string>, query: URLSearc
   return undefined;
 }
 
-export const DEFAULT_ACCOUNT = '000000000000';
-
-/** A 12-digit access key id is taken as the account id (see DESIGN.md conventions). */
-export function accountFor(accessKeyId: string | undefined): string {
-  return accessKeyId && /^\d{12}$/.test(accessKeyId) ? accessKeyId : DEFAULT_ACCOUNT;
-}
+export { DEFAULT_ACCOUNT } from '../core/credentials.ts';

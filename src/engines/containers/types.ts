@@ -172,6 +172,8 @@ export interface DeploymentDoc {
   networkConfiguration?: NetworkConfigurationDoc;
   rolloutState: RolloutState;
   rolloutStateReason: string;
+  /** Tasks already counted in failedTasks (not shown by the API). */
+  failedTaskArns?: string[];
 }
 
 export interface NetworkConfigurationDoc {
