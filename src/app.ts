@@ -34,11 +34,13 @@ import { INSTANCE_TYPES } from './services/ec2/catalog/instance-types.ts';
 import { LogStore } from './engines/logs/index.ts';
 import { createLogsService } from './services/logs/index.ts';
 import { createLambdaService } from './services/lambda/index.ts';
+import { createEcsService } from './services/ecs/index.ts';
 import type { Billing } from './engines/billing/types.ts';
 import { createPricingService } from './services/pricing/index.ts';
 import { createSavingsPlansService } from './services/savingsplans/index.ts';
 import { createCostExplorerService } from './services/ce/index.ts';
 import { openDb, type Db } from './store/db.ts';
+import { CredentialStore } from './core/credentials.ts';
 
 export interface Nimbus {
   config: NimbusConfig;
@@ -53,6 +55,8 @@ export interface Nimbus {
   reconciled: { adopted: number; rebooted: number; finished: number };
   /** The billing engine (metering, prices, RIs, Savings Plans, line items): tests meter usage through it. */
   billing: Billing;
+  /** Access keys → accounts (credentials file, workload keys); the gateway authenticates with it (issue 8). */
+  credentials: CredentialStore;
   /** Clean shutdown: stops instances when asked (they're booted again at next start). */
   close(opts?: { stopInstances?: boolean }): Promise<void>;
 }
@@ -85,6 +89,10 @@ async function assemble(
 ): Promise<Nimbus> {
   const compute = new ComputeEngine(driver, clock, log);
   const billing = openBilling({ db, clock, log });
+  // Issue 8: access keys → accounts; strict mode verifies SigV4 signatures with their secrets.
+  const credentials = CredentialStore.open({ dataDir, file: config.credentialsFile ?? join(config.dataDir, 'credentials.json') });
+  const auth = { credentials, strict: config.strictSigV4 };
+  if (config.strictSigV4 && !credentials.size) log.warn('strict SigV4 mode without a credentials file: only Nimbus\'s own workload keys are accepted');
 
   let imds: Server | undefined;
   let metadataEndpoint: string;
@@ -161,6 +169,7 @@ async function assemble(
     idleMs: env.NIMBUS_LAMBDA_IDLE_SECONDS ? Number(env.NIMBUS_LAMBDA_IDLE_SECONDS) * 1000 : undefined,
     asyncRetryBaseMs: env.NIMBUS_LAMBDA_ASYNC_RETRY_MS ? Number(env.NIMBUS_LAMBDA_ASYNC_RETRY_MS) : undefined,
     endpoint: () => ec2Deps.apiEndpoint,
+    credentialsFor: (account) => credentials.workloadCredentials(account),
   });
   registry.add(lambda.service);
   closers.push(() => lambda.close());
@@ -209,6 +218,19 @@ async function assemble(
   closers.push(() => autoscaling.close());
   autoscaling.engine.start();
 
+  // ECS / Fargate / EKS / Application Auto Scaling
+  // ECS (JSON 1.1): tasks are OCI containers run by crun from `nimbus image import`ed images, each awsvpc/Fargate task in
+  // its own sandbox on the bridge; services register task IPs in ELBv2 target groups; awslogs → the log store; Fargate
+  // tasks are metered by billing; AWS/ECS CPU/memory metrics feed CloudWatch (and Application Auto Scaling).
+  const ecs = await createEcsService({
+    db, clock, log, dataDir, capabilities, namePrefix: config.namePrefix, bridge: `${config.namePrefix}-br0`, ec2: ec2Deps, logs: logStore,
+    lb: elbv2.api.loadBalancerPort(), meter: billing.meter, healthScale: Number(env.NIMBUS_ECS_HEALTH_SCALE ?? 1) || 1,
+  });
+  registry.add(ecs.service);
+  closers.push(() => ecs.close());
+  metrics.registerSource(ecs.metricsSource);
+  if (!ecs.runtimeCapabilities.available) capabilities.warnings.push(`ECS tasks cannot run: ${ecs.runtimeCapabilities.unavailableReason}`);
+
   // --- wiring between services (ports & adapters; every engine above exists now) ---
   // Auto Scaling ← ELBv2 (targets, draining, health) and CloudWatch (metrics, target-tracking alarms).
   autoscaling.engine.setPorts({
@@ -250,6 +272,7 @@ async function assemble(
   // Instance workloads must be reachable from the gateway address on the bridge too (AWS_ENDPOINT_URL inside instances).
   const server = await startGateway({
     registry, clock, ids, log, defaultRegion: config.region, host: config.host, port: config.port,
+    auth, limits: { maxBodyBytes: config.maxBodyBytes }, workloadCidr: capabilities.privateNetwork ? config.vpcCidr : undefined,
     internal: internalRoutes({ registry, capabilities, compute, store: ec2Deps.store, config, extra: [sns.internalRoutes, lambda.internalRoutes, elbv2.internalRoutes, ec2.internalRoutes, clockRoute(clock), billRoute(billing, clock), consoleRoute({ stats: (id) => compute.driver.stats(id) })] }),
   });
   const extraServers: Server[] = [];
@@ -259,6 +282,7 @@ async function assemble(
       // No admin /_nimbus/ routes here: instances must not reach Nimbus's admin endpoints. Only the
       // public SNS signing certificate, so subscribers inside instances can verify messages.
       registry, clock, ids, log, defaultRegion: config.region, host: gateway, port: listenPort,
+      auth, limits: { maxBodyBytes: config.maxBodyBytes }, workloadCidr: config.vpcCidr,
       internal: (req) => (req.path === '/_nimbus/sns/SimpleNotificationService.pem' ? sns.internalRoutes(req) : { status: 403, headers: {}, body: 'Forbidden' }),
     }).catch(() => server));
   }
@@ -270,7 +294,7 @@ async function assemble(
 
   let closed = false;
   return {
-    config, server, imds, db, driver, capabilities, compute, registry, reconciled, billing,
+    config, server, imds, db, driver, capabilities, compute, registry, reconciled, billing, credentials,
     endpoint: `http://${endpointHost}:${port}`,
     async close(opts = {}) {
       if (closed) return;

@@ -15,6 +15,7 @@ const HELP = `nimbus — a local AWS-compatible compute cloud
 
 Usage:
   nimbus up [--port 4566] [--host 127.0.0.1] [--data-dir ./.nimbus] [--in-memory] [--plain] [--max-instances N] [--clock-speed N]
+            [--strict-sigv4] [--credentials FILE]
   nimbus down [--data-dir ./.nimbus]           stop the server started from that data dir
   nimbus status [--endpoint URL]               show services, driver and instances
   nimbus ssh <instance-id> [--endpoint URL]    interactive shell inside a running instance
@@ -34,6 +35,8 @@ function configFrom(flags: Record<string, string | true>): NimbusConfig {
   if (typeof flags['max-instances'] === 'string') over.maxInstances = Number(flags['max-instances']);
   if (typeof flags.region === 'string') over.region = flags.region;
   if (typeof flags['clock-speed'] === 'string') over.clockSpeed = Number(flags['clock-speed']);
+  if (flags['strict-sigv4']) over.strictSigV4 = flags['strict-sigv4'] !== 'false';
+  if (typeof flags.credentials === 'string') over.credentialsFile = resolve(flags.credentials);
   return defaultConfig(over);
 }
 
@@ -59,6 +62,7 @@ async function up(flags: Record<string, string | true>): Promise<void> {
     `  console:  ${nimbus.endpoint}/_nimbus/console`,
     `  driver:   ${caps.driver} (isolation: ${caps.isolation}; limits: ${caps.resourceLimits ? `cgroups v${caps.cgroupVersion}` : 'none'}; private network: ${caps.privateNetwork ? 'yes' : 'no'}; security groups: ${caps.firewall ? 'enforced' : 'not enforced'})`,
     `  instances: ${nimbus.reconciled.adopted} adopted, ${nimbus.reconciled.rebooted} booted again, ${nimbus.reconciled.finished} transitions finished`,
+    `  auth:     ${config.strictSigV4 ? 'strict SigV4 (signatures verified)' : 'permissive (any access key; 12-digit key id = account)'}${nimbus.credentials.source ? `; ${nimbus.credentials.size} key(s) from ${nimbus.credentials.source}` : ''}`,
     ...(config.clockSpeed !== 1 ? [`  clock:    simulated, ${config.clockSpeed}× real time (nimbus clock; nimbus clock advance 30d)`] : []),
     ...caps.warnings.map((w) => `  WARNING:  ${w}`),
     `Try: aws --endpoint-url ${nimbus.endpoint} ec2 describe-instance-types --region ${config.region}`,

@@ -278,6 +278,12 @@ export class ContainerRuntime {
     }
   }
 
+  /** The container's init as the host sees it (undefined when not running). */
+  containerPid(sandboxId: string, name: string): number | undefined {
+    const c = this.sandboxes.get(sandboxId)?.containers.get(name);
+    return c && !c.gone ? c.pid : undefined;
+  }
+
   isRunning(sandboxId: string, name: string): boolean {
     const c = this.sandboxes.get(sandboxId)?.containers.get(name);
     return !!c && !c.gone;

@@ -146,7 +146,8 @@ export class ContainerInstances {
       const onIt = [...this.tasksOn(ci), ...extra.filter((x) => x.containerInstanceArn === ci.arn)];
       out.push({
         arn: ci.arn, ec2InstanceId: ci.ec2InstanceId, remainingCpu: r.cpu, remainingMemory: r.memory, usedPorts: r.ports, agentConnected: ci.agentConnected,
-        attributes: Object.fromEntries(ci.attributes.map((a) => [a.name, a.value ?? ''])), groupTasks: onIt.filter((t) => t.group === group).length,
+        // Spread and distinctInstance count the group's tasks that are to keep running (stopping ones do not).
+        attributes: Object.fromEntries(ci.attributes.map((a) => [a.name, a.value ?? ''])), groupTasks: onIt.filter((t) => t.group === group && t.desiredStatus === 'RUNNING').length,
       });
     }
     return out;

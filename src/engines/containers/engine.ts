@@ -231,6 +231,27 @@ export class ContainerEngine {
     return found;
   }
 
+  /** An ACTIVE service by cluster and service name (Application Auto Scaling's `service/<cluster>/<service>`). */
+  findService(s: Scope, clusterName: string, serviceName: string): ServiceDoc | undefined {
+    const c = this.clusters.get(clusterArn(s, clusterName));
+    if (!c || c.status !== 'ACTIVE') return undefined;
+    return [...this.services.values()].find((x) => x.clusterArn === c.arn && x.name === serviceName && x.status === 'ACTIVE');
+  }
+
+  /** UpdateService's desiredCount, for Application Auto Scaling. */
+  setDesiredCount(svc: ServiceDoc, n: number): void {
+    if (svc.desiredCount === n) return;
+    svc.desiredCount = n;
+    svc.steady = false;
+    const primary = svc.deployments.find((d) => d.status === 'PRIMARY');
+    if (primary) {
+      primary.desiredCount = n;
+      primary.updatedAt = this.clock.now();
+    }
+    this.saveService(svc);
+    this.kick();
+  }
+
   tasksOf(clusterArnValue: string): TaskDoc[] {
     return [...this.tasks.values()].filter((t) => t.clusterArn === clusterArnValue);
   }

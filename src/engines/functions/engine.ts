@@ -36,6 +36,8 @@ export interface FunctionEngineOptions {
   gateway: string;
   /** Environment every function sees (AWS_ENDPOINT_URL, credentials). Mutable: the endpoint is known after listen. */
   baseEnv: Record<string, string>;
+  /** Per-account environment over baseEnv (workload credentials of the function's account). */
+  accountEnv?: (account: string) => Record<string, string>;
   accountConcurrency?: number;
   /** Idle environments are stopped after this long (default 10 minutes). */
   idleMs?: number;
@@ -103,6 +105,7 @@ export class FunctionEngine {
       pythonPath: o.pythonPath ?? '/usr/bin/python3',
       sandboxesDir,
       baseEnv: o.baseEnv,
+      accountEnv: o.accountEnv,
       log: o.log,
       now: () => o.clock.now(),
     };

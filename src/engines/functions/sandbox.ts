@@ -32,6 +32,8 @@ export interface SandboxHost {
   sandboxesDir: string;
   /** Environment every function gets (endpoint and credentials pointing back at Nimbus). */
   baseEnv: Record<string, string>;
+  /** Per-account environment (the account's workload credentials), over baseEnv (issue 8: functions act in their own account). */
+  accountEnv?: (account: string) => Record<string, string>;
   log: Logger;
   now(): number;
 }
@@ -145,6 +147,7 @@ export class Sandbox {
     this.ip = network?.ip;
     const env: Record<string, string> = {
       ...h.baseEnv,
+      ...h.accountEnv?.(s.account),
       ...s.env,
       AWS_LAMBDA_RUNTIME_API: `${h.apiHost}:${port}`,
       _HANDLER: s.handler,

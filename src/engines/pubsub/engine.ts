@@ -237,6 +237,12 @@ export class PubSubEngine {
     if (UNSUPPORTED_PROTOCOLS.includes(protocol)) throw new InvalidParameter(`Invalid parameter: Protocol Reason: protocol ${protocol} is not supported by Nimbus`);
     if (!PROTOCOLS.includes(protocol)) throw new InvalidParameter('Invalid parameter: Protocol');
     const endpoint = checkEndpoint(t, protocol, endpointIn);
+    // Issue 8: an sqs/lambda endpoint of another account would let the topic owner write into it. AWS asks that
+    // account to confirm (and its queue policy to allow SNS); Nimbus refuses such subscriptions.
+    const owner = (protocol === 'sqs' || protocol === 'lambda') ? /^arn:aws[a-zA-Z-]*:[a-z]+:[^:]*:(\d{12}):/.exec(endpoint)?.[1] : undefined;
+    if (owner && owner !== t.account) {
+      throw new InvalidParameter(`Invalid parameter: Endpoint Reason: ${endpoint} belongs to account ${owner}, not to the topic's account: cross-account ${protocol} subscriptions are not supported by Nimbus`);
+    }
     const draft = { protocol: protocol as Subscription['protocol'], attributes: {} as Record<string, string> };
     // FilterPolicyScope first: FilterPolicy is checked against it.
     const order = Object.keys(attributes).sort((a, b) => (a === 'FilterPolicyScope' ? -1 : b === 'FilterPolicyScope' ? 1 : 0));

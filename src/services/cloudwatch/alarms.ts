@@ -24,10 +24,16 @@ const BAND_OPERATORS = ['LessThanLowerOrGreaterThanUpperThreshold', 'LessThanLow
 const STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 const MISSING = ['missing', 'ignore', 'breaching', 'notBreaching'];
 
-function actions(list: string[] | undefined, name: string): string[] {
+function actions(list: string[] | undefined, name: string, account: string): string[] {
   const l = list ?? [];
   if (l.length > 5) throw new LimitExceeded(`The collection ${name} must not have a size greater than 5.`);
   for (const a of l) if (!/^arn:[^:]+:[^:]+:/.test(a)) throw new InvalidParameterValue(`Invalid arn syntax: ${a}`);
+  // Issue 8: actions run as the target's owner (an SNS topic, a scaling policy); another account's target would
+  // let this account act in it. AWS checks the topic policy; Nimbus accepts the alarm's own account only.
+  for (const a of l) {
+    const owner = /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(a)?.[1];
+    if (owner && owner !== account) throw new InvalidParameterValue(`Invalid action ${a}: it belongs to account ${owner}; Nimbus accepts actions in the alarm's own account only.`);
+  }
   return l;
 }
 
@@ -121,7 +127,7 @@ export function alarmHandlers(alarms: AlarmEngine): Pick<HandlerMap<Operations>,
       }
       alarms.put(ctx, {
         name, ...(input.AlarmDescription !== undefined ? { description: input.AlarmDescription } : {}), actionsEnabled: input.ActionsEnabled ?? true,
-        okActions: actions(input.OKActions, 'OKActions'), alarmActions: actions(input.AlarmActions, 'AlarmActions'), insufficientDataActions: actions(input.InsufficientDataActions, 'InsufficientDataActions'),
+        okActions: actions(input.OKActions, 'OKActions', ctx.account), alarmActions: actions(input.AlarmActions, 'AlarmActions', ctx.account), insufficientDataActions: actions(input.InsufficientDataActions, 'InsufficientDataActions', ctx.account),
         evaluationPeriods, ...(input.DatapointsToAlarm !== undefined ? { datapointsToAlarm: input.DatapointsToAlarm } : {}), threshold: input.Threshold, comparisonOperator: op,
         ...(input.TreatMissingData ? { treatMissingData: input.TreatMissingData } : {}),
         ...(input.EvaluateLowSampleCountPercentile ? { evaluateLowSampleCountPercentile: input.EvaluateLowSampleCountPercentile } : {}),

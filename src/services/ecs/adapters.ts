@@ -49,7 +49,8 @@ export function instancePort(ec2: Ec2Deps): InstancePort {
   const view = (r: InstanceRow): InstanceView => {
     const spec = ec2.compute.spec(r.id);
     const type = INSTANCE_TYPES.find((t) => t.name === r.instance_type);
-    const token = r.driver_token ? decodeToken(r.driver_token) : undefined;
+    // driver_token is the JSON of the process driver's WorkloadHandle; its token names the instance's namespace.
+    const token = r.driver_token ? decodeToken((JSON.parse(r.driver_token) as { token?: string }).token ?? '') : undefined;
     return {
       id: r.id, account: r.account, region: r.region, state: r.state, az: r.az, subnetId: r.subnet_id, privateIp: r.private_ip, instanceType: r.instance_type,
       vcpus: spec?.vcpus ?? type?.vcpus ?? 1, memoryMiB: spec?.memoryMiB ?? type?.memoryMiB ?? 1024, userData: r.user_data ?? undefined,

@@ -1,3 +1,4 @@
+import { withFunctionAccess } from './access.ts';
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../../core/clock.ts';
 import type { IdSource } from '../../core/ids.ts';
@@ -69,6 +70,8 @@ export interface LambdaDeps {
   scheduler?: Scheduler;
   /** The gateway URL as functions reach it (AWS_ENDPOINT_URL inside functions); read at each cold start. */
   endpoint?: () => string;
+  /** Credentials a function of this account calls Nimbus with (default: 'test', i.e. the default account in permissive mode). */
+  credentialsFor?: (account: string) => { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 }
 
 export interface LambdaService {
@@ -98,6 +101,11 @@ export async function createLambdaService(deps: LambdaDeps): Promise<LambdaServi
   const engine = new FunctionEngine({
     compute: deps.compute, capabilities: deps.capabilities, db: deps.db, clock: deps.clock, ids: deps.ids, log: deps.log, dataDir: deps.dataDir,
     logs, vpcCidr: deps.vpcCidr, gateway: deps.gateway, baseEnv, accountConcurrency: deps.accountConcurrency, idleMs: deps.idleMs,
+    // Issue 8: a function acts in its own account (AWS: its execution role's), so its SDK calls are scoped to it.
+    accountEnv: deps.credentialsFor && ((account: string) => {
+      const c = deps.credentialsFor!(account);
+      return { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken };
+    }),
   });
   const store = new LambdaStore(deps.db);
   const st = new LambdaState({ store, engine, clock: deps.clock, ids: deps.ids, log: deps.log, dataDir: deps.dataDir });
@@ -114,7 +122,8 @@ export async function createLambdaService(deps: LambdaDeps): Promise<LambdaServi
     const r = st.resolve({ account: ctx.account, region: ctx.region }, name, q);
     return { fn: r.fn, q: r.qualifier || '$LATEST' };
   };
-  const handlers: HandlerMap<Operations> = {
+  // Issue 8: another account's function (by ARN) only as far as its resource policy allows.
+  const handlers: HandlerMap<Operations> = withFunctionAccess(st, {
     ...fnHandlers,
     ...invokeHandler(st, async),
     ...urls.handlers(),
@@ -143,7 +152,7 @@ export async function createLambdaService(deps: LambdaDeps): Promise<LambdaServi
       delete fn.eventInvoke[q];
       st.save(fn);
     },
-  };
+  });
 
   const invoker: LambdaInvoker = {
     async invoke(functionArn, event) {

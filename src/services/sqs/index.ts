@@ -4,6 +4,7 @@ import type { Handler, HandlerMap } from '../../gateway/context.ts';
 import type { ServiceDefinition } from '../../gateway/registry.ts';
 import { protocols } from '../../protocol/index.ts';
 import type { ServiceModel } from '../../protocol/types.ts';
+import { withQueueAccess } from './access.ts';
 import { batchHandlers } from './batches.ts';
 import type { Operations } from './generated/operations.ts';
 import { messageHandlers } from './messages.ts';
@@ -16,7 +17,8 @@ import { queueHandlers } from './queues.ts';
 // with the query traits merged back in) drives both.
 //
 // LIMITATIONS (see README "SQS"):
-// - No IAM: Policy / AddPermission statements are stored and returned, never enforced.
+// - No IAM: a queue's Policy / AddPermission statements decide only what other accounts may do (statements with a
+//   Condition are not evaluated); the owner account may do everything.
 // - No KMS: KmsMasterKeyId is stored; messages are not encrypted (SqsManagedSseEnabled is reported as set).
 // - FIFO throughput limits are not simulated; ReceiveRequestAttemptId is accepted and ignored.
 // - QueueDeletedRecently is not enforced: a queue name can be reused at once.
@@ -28,12 +30,13 @@ import { queueHandlers } from './queues.ts';
 export const sqsModel = JSON.parse(readFileSync(new URL('../../../models/sqs.json', import.meta.url), 'utf8')) as ServiceModel;
 
 export function createSqsService(queues: QueueEngine): ServiceDefinition {
-  const handlers: HandlerMap<Operations> = {
+  // Issue 8: a queue of another account (by URL, owner id or ARN) only as far as its policy allows.
+  const handlers: HandlerMap<Operations> = withQueueAccess(queues, {
     ...queueHandlers(queues),
     ...messageHandlers(queues),
     ...batchHandlers(queues),
     ...moveTaskHandlers(queues),
-  };
+  });
   return {
     name: 'sqs',
     model: sqsModel,
