@@ -35,6 +35,8 @@ import { LogStore } from './engines/logs/index.ts';
 import { createLogsService } from './services/logs/index.ts';
 import { createLambdaService } from './services/lambda/index.ts';
 import { createEcsService } from './services/ecs/index.ts';
+import { createAppScalingService } from './services/application-autoscaling/index.ts';
+import { createEksService } from './services/eks/index.ts';
 import type { Billing } from './engines/billing/types.ts';
 import { createPricingService } from './services/pricing/index.ts';
 import { createSavingsPlansService } from './services/savingsplans/index.ts';
@@ -72,6 +74,7 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
   const driver: Driver = new ProcessDriver({
     dataDir, log, namePrefix: config.namePrefix, bridge: { name: `${config.namePrefix}-br0`, gatewayCidr: `${gateway}/${prefix}` },
     metadataAddress: config.metadataAddress, forcePlain: config.plainProcesses,
+    hide: config.credentialsFile ? [config.credentialsFile] : [], // issue 8: instances never read the credentials
   });
   const capabilities = await driver.init();
   try {
@@ -227,9 +230,23 @@ async function assemble(
     lb: elbv2.api.loadBalancerPort(), meter: billing.meter, healthScale: Number(env.NIMBUS_ECS_HEALTH_SCALE ?? 1) || 1,
   });
   registry.add(ecs.service);
+  const ecsNetwork = ecs.engine.ports.network!;
   closers.push(() => ecs.close());
   metrics.registerSource(ecs.metricsSource);
   if (!ecs.runtimeCapabilities.available) capabilities.warnings.push(`ECS tasks cannot run: ${ecs.runtimeCapabilities.unavailableReason}`);
+  // Application Auto Scaling (JSON 1.1): ECS service desired counts, target tracking on AWS/ECS metrics (and ALB
+  // request counts) every metrics period, step scaling as CloudWatch alarm actions. Closed before ECS.
+  const appScaling = createAppScalingService({ db, clock, log, metrics, alarms, ecs: ecs.engine, periodSec: metricsPeriodSec });
+  registry.add(appScaling.service);
+  closers.push(() => appScaling.close());
+  // EKS (rest-json): the EKS API in front of a Kubernetes cluster you already run (kubeconfig): Nimbus runs no control
+  // plane. Clusters/nodegroups follow what that API server reports.
+  const eks = createEksService({
+    db, clock, log, kubeconfig: env.NIMBUS_EKS_KUBECONFIG, context: env.NIMBUS_EKS_CONTEXT,
+    network: { subnet: (s, id) => ecsNetwork.subnet(s, id), securityGroupExists: (s, id) => ecsNetwork.securityGroupExists(s, id) },
+  });
+  registry.add(eks.service);
+  closers.push(() => eks.close());
 
   // --- wiring between services (ports & adapters; every engine above exists now) ---
   // Auto Scaling ← ELBv2 (targets, draining, health) and CloudWatch (metrics, target-tracking alarms).

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../core/log.ts';
@@ -49,6 +49,8 @@ export interface ProcessDriverOptions {
   forcePlain?: boolean;
   pidsMax?: number;
   bootTimeoutMs?: number;
+  /** More host files/directories instances must not see besides the data dir (e.g. a credentials file elsewhere). */
+  hide?: string[];
 }
 
 interface Workload {
@@ -114,6 +116,8 @@ export class ProcessDriver implements Driver {
         await ensureBridge(probe.tools.ip, bridge.name, bridge.gatewayCidr, probe.firewall ? undefined : this.opts.metadataAddress);
         await mkdir(join(this.stashDir, 'data'), { recursive: true });
         await mkdir(join(this.stashDir, 'state'), { recursive: true });
+        await mkdir(join(this.stashDir, 'volumes'), { recursive: true });
+        await mkdir(join(this.dataDir, 'volumes'), { recursive: true });
         this.tools = probe.tools;
         this.cgroups = probe.cgroups;
         this.deleter = new NetDeleter(probe.tools.ip);
@@ -171,17 +175,42 @@ export class ProcessDriver implements Driver {
     return { id: spec.id, pid: w.pid, token: w.token };
   }
 
+  /**
+   * Host directories bound inside the instance before anything covers them. Issue 8: the data dir itself is not
+   * among them (the instance must not read state.db, other instances' files, the workload key): only the instance's
+   * own state dir, the volumes dir (for volumes attached later; covered once the boot mounts are done) and each
+   * volume source that would otherwise be hidden.
+   */
   private stashFor(spec: WorkloadSpec): Stash {
-    const stash: Stash = [[this.dataDir, join(this.stashDir, 'data')]];
     const state = resolve(spec.stateDir);
-    if (inGuest(stash, state) === state) stash.push([state, join(this.stashDir, 'state')]);
-    // Volume sources under paths the instance covers (its private /tmp, a root volume on /root) are
+    const stash: Stash = [[state, join(this.stashDir, 'state')], [join(this.dataDir, 'volumes'), join(this.stashDir, 'volumes')]];
+    // Volume sources under paths the instance covers (its private /tmp, a root volume on /root, the data dir) are
     // bound first too, or they would be hidden by then (e.g. Nimbus running from a checkout in /tmp).
     spec.volumes.forEach((v, i) => {
       const src = resolve(v.hostPath);
-      if (inGuest(stash, src) === src && COVERED.some((c) => src === c || src.startsWith(`${c}/`))) stash.push([src, join(this.stashDir, `vol${i}`)]);
+      if (inGuest(stash, src) === src && [...COVERED, this.dataDir].some((c) => src === c || src.startsWith(`${c}/`))) stash.push([src, join(this.stashDir, `vol${i}`)]);
     });
     return stash;
+  }
+
+  /** What the instance must not see (issue 8): covered at the end of its mounts. */
+  private hidden(): { dirs: string[]; files: string[] } {
+    const under = (p: string, dirs: string[]) => dirs.some((c) => p === c || p.startsWith(`${c}/`));
+    const dirs: string[] = [];
+    const files: string[] = [];
+    // The data dir (unless a private /tmp or /root hides it already), and the stash of all volumes.
+    for (const p of [this.dataDir, ...(this.opts.hide ?? []).map((x) => resolve(x))]) {
+      if (under(p, COVERED)) continue;
+      try {
+        (statSync(p).isDirectory() ? dirs : files).push(p);
+      } catch {
+        // not there: nothing to hide
+      }
+    }
+    dirs.push(join(this.stashDir, 'volumes'));
+    // The host's disks: a process of the instance could otherwise read Nimbus's database off the raw device.
+    for (const name of blockDevices()) files.push(`/dev/${name}`);
+    return { dirs, files };
   }
 
   private async startNamespaced(spec: WorkloadSpec): Promise<Workload> {
@@ -210,7 +239,10 @@ export class ProcessDriver implements Driver {
         writeFile(file('meminfo'), meminfo(spec.memoryMiB)),
         writeFile(file('hosts'), hostsFile(spec)),
         spec.network ? writeFile(file('resolv.conf'), resolvConf(spec.network.gateway)) : undefined,
-        writeFile(file('fstab'), fstab({ stashes: stash, meminfo: inGuest(stash, file('meminfo')), files: etcFiles, volumes: guestVolumes })),
+        writeFile(file('fstab'), fstab({
+          stashes: stash, meminfo: inGuest(stash, file('meminfo')), files: etcFiles, volumes: guestVolumes,
+          freshSysfs: true, readOnly: ['/proc/sys', '/proc/sysrq-trigger'].filter((x) => existsSync(x)), hide: this.hidden(),
+        })),
         this.caps.firewall ? writeFile(file('ingress.nft'), renderRuleset(spec.ingress, true, this.metadataNat())) : undefined,
         spec.userData ? writeFile(file('user-data'), spec.userData, { mode: 0o755 }) : undefined,
       ]);
@@ -227,6 +259,8 @@ export class ProcessDriver implements Driver {
         taskset: this.cgroups!.hasCpuset ? undefined : cpus,
         fstabFile: file('fstab'),
         userDataPath: spec.userData ? inGuest(stash, file('user-data')) : undefined,
+        guestScript: inGuest(stash, file('boot.sh')),
+        setpriv: tools.setpriv,
       });
       await writeFile(file('boot.sh'), script, { mode: 0o755 });
       const { child, pid } = await spawnBoot({
@@ -484,7 +518,10 @@ export class ProcessDriver implements Driver {
     const w = this.running(id);
     w.spec = { ...w.spec, volumes: [...w.spec.volumes.filter((v) => v.volumeId !== volume.volumeId), volume] };
     if (w.mode === 'plain') return linkPlain(w.spec.stateDir, volume);
-    await mountInto(this.tools!, this.initPidOf(w), inGuest(w.stash, resolve(volume.hostPath)), volume.mountPath);
+    // Sources in the volumes stash are covered inside the instance: uncovered just for this mount (issue 8).
+    const stashed = join(this.stashDir, 'volumes');
+    const source = inGuest(w.stash, resolve(volume.hostPath));
+    await mountInto(this.tools!, this.initPidOf(w), source, volume.mountPath, source.startsWith(`${stashed}/`) ? stashed : undefined);
   }
 
   async detachVolume(id: string, volume: VolumeMount): Promise<void> {
@@ -514,8 +551,17 @@ export class ProcessDriver implements Driver {
     await this.cgroups!.unprepare(this.opts.namePrefix);
     // rmdir, never rm -r: these are mount points; only empty directories go.
     const vols = (await readdir(this.stashDir).catch(() => [] as string[])).filter((d) => /^vol\d+$/.test(d));
-    for (const d of [...vols, 'data', 'state', '']) await rmdir(join(this.stashDir, d)).catch(() => undefined);
+    for (const d of [...vols, 'data', 'state', 'volumes', '']) await rmdir(join(this.stashDir, d)).catch(() => undefined);
   }
 }
 
 export { cleanupPrefix, findLeftovers } from './cleanup.ts';
+
+/** Block devices of the host (whole disks and partitions, loop and device-mapper devices) that have a /dev node. */
+function blockDevices(): string[] {
+  try {
+    return readdirSync('/sys/class/block').filter((n) => /^[A-Za-z0-9_.-]+$/.test(n) && existsSync(`/dev/${n}`));
+  } catch {
+    return [];
+  }
+}

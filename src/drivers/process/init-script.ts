@@ -24,7 +24,20 @@ export interface BootPlan {
   fstabFile?: string;
   /** The user-data file as the instance sees it (after mounts). */
   userDataPath?: string;
+  /** This script as the instance sees it after its mounts (the host path may be hidden by then). */
+  guestScript?: string;
+  /** setpriv: PID 1 re-executes itself without the capabilities in DROPPED_CAPS before anything of the instance runs. */
+  setpriv?: string;
 }
+
+/**
+ * Capabilities an instance keeps (issue 8): Docker's default set without net_raw (ARP/IP spoofing on the shared
+ * bridge) and mknod (device nodes of the host's disks). Gone with the rest: sys_admin (mount/umount — the covers over
+ * Nimbus's data stay put —, setns into other namespaces, sethostname), net_admin (its own address, routes and
+ * firewall), sys_module, sys_rawio, sys_ptrace, dac_read_search (open_by_handle_at), sys_boot, sys_time, bpf, …
+ * `nimbus exec`/`ssh` enter from the host and keep root's full set (they are the host administrator's).
+ */
+export const KEPT_CAPS = ['chown', 'dac_override', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap', 'net_bind_service', 'sys_chroot', 'audit_write', 'setfcap'];
 
 const EOF_MARK = 'NIMBUS_BATCH_EOF';
 // Forward TERM/INT to every process of the instance, then leave once the user-data job is done.
@@ -68,6 +81,14 @@ export function bootScript(p: BootPlan): string {
       `  echo ${sq(banner(spec))}`,
       `  echo ${sq(spec.hostname)} > /proc/sys/kernel/hostname || exit 1`,
       ...(p.fstabFile ? [`  ${sq(t.mount)} --all --fstab ${sq(p.fstabFile)} || exit 1`] : []),
+      ...(p.setpriv && p.guestScript ? [
+        // PID 1 becomes itself again without the dropped capabilities; everything of the instance descends from it.
+        `  exec ${sq(p.setpriv)} --bounding-set -all,${KEPT_CAPS.map((c) => `+${c}`).join(',')} --inh-caps -all -- ${sq(t.sh)} ${sq(p.guestScript)} init`,
+        '  ;;',
+        'init)',
+        '  nimbus_target=-1',
+        `  trap ${TRAP} TERM INT`,
+      ] : []),
       '  exec 2>&4 4>&-',
       '  cd /',
       '  echo ready >&3; exec 3>&-',
@@ -81,7 +102,7 @@ export function bootScript(p: BootPlan): string {
     `  echo ${sq(banner(spec))}`,
     '  echo ready >&3; exec 3>&-',
     '  ;;',
-    '*) echo "usage: $0 host|guest|plain" >&2; exit 2 ;;',
+    '*) echo "usage: $0 host|guest|init|plain" >&2; exit 2 ;;',
     'esac',
     ...(p.userDataPath ? [`${runUserData(spec, p.userDataPath)} </dev/null &`] : []),
     // Traps run between commands, so a TERM may be handled just before a fork: the checks sit after
@@ -123,11 +144,19 @@ export interface FstabPlan {
   /** Generated files shown over host files, e.g. [stash path, '/etc/hosts']. */
   files: [string, string][];
   volumes: { source: string; target: string }[];
+  /** Host paths the instance must not see (issue 8), covered last, once everything above is mounted. */
+  hide?: { dirs: string[]; files: string[] };
+  /** Read-only views over host paths (e.g. /proc/sys, /proc/sysrq-trigger). */
+  readOnly?: string[];
+  /** A fresh read-only sysfs (the instance's own network devices; no host cgroups or debugfs). */
+  freshSysfs?: boolean;
 }
 
 /**
  * Mounts, in order: stashes (so later sources resolve even if /tmp or /root get covered), the fake
- * /proc/meminfo, a private /tmp, then the volumes (after /tmp, so a volume may live under /tmp).
+ * /proc/meminfo, a private /tmp, then the volumes (after /tmp, so a volume may live under /tmp), then the
+ * hardening: a fresh read-only sysfs, read-only /proc/sys, and covers over what the instance must not see
+ * (Nimbus's data directory and its stash of volumes, the host's block devices).
  */
 export function fstab(p: FstabPlan): string {
   const rows = [
@@ -137,6 +166,10 @@ export function fstab(p: FstabPlan): string {
     // A distinctive source name: mount -a skips entries that look already mounted.
     'nimbus-tmp /tmp tmpfs mode=1777,nosuid,nodev 0 0',
     ...p.volumes.map((v) => `${fsPath(v.source)} ${fsPath(v.target)} none bind,X-mount.mkdir 0 0`),
+    ...(p.freshSysfs ? ['nimbus-sys /sys sysfs ro,nosuid,nodev,noexec 0 0'] : []),
+    ...(p.readOnly ?? []).map((x) => `${fsPath(x)} ${fsPath(x)} none bind,ro 0 0`),
+    ...(p.hide?.dirs ?? []).map((d) => `nimbus-hide ${fsPath(d)} tmpfs ro,nosuid,nodev,noexec,size=4k,mode=000 0 0`),
+    ...(p.hide?.files ?? []).map((f) => `/dev/null ${fsPath(f)} none bind,ro 0 0`),
   ];
   return rows.join('\n') + '\n';
 }

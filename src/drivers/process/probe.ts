@@ -15,6 +15,8 @@ export interface Tools {
   umount: string;
   nft?: string;
   taskset?: string;
+  /** util-linux setpriv: drops the capabilities instances must not have (issue 8). */
+  setpriv?: string;
 }
 
 export interface ProbeResult {
@@ -51,7 +53,8 @@ export async function probeHost(prefix: string, forcePlain: boolean): Promise<Pr
   if (missing.length) {
     return { firewall: false, warnings: [`missing ${missing.join(', ')} (install iproute2 and util-linux): ${PLAIN}`] };
   }
-  const tools: Tools = { ...(found as Omit<Tools, 'nft' | 'taskset'>), nft: which('nft'), taskset: which('taskset') };
+  const tools: Tools = { ...(found as Omit<Tools, 'nft' | 'taskset'>), nft: which('nft'), taskset: which('taskset'), setpriv: which('setpriv') };
+  if (!tools.setpriv) warnings.push('setpriv (util-linux) not found: instance processes keep all of root\'s capabilities, so the data directory and other instances are not protected from them');
 
   const cgroups = CgroupHost.detect();
   if (typeof cgroups === 'string') return { firewall: false, warnings: [`${cgroups}: ${PLAIN}`] };

@@ -18,8 +18,20 @@ export function inGuest(stash: Stash, p: string): string {
 }
 
 // -p as well: the instance's /proc only shows its own pid namespace, and libmount reads /proc/self.
-export async function mountInto(tools: { nsenter: string; mount: string }, initPid: number, source: string, target: string): Promise<void> {
-  await runOk(tools.nsenter, ['-t', String(initPid), '-m', '-p', '--', tools.mount, '-o', 'bind,X-mount.mkdir', source, target]);
+// `cover`: a directory covered (by an empty tmpfs) inside the instance that holds the source (issue 8: the stash of
+// all volumes). The cover is lifted for the bind mount and put back at once, in one shell inside the namespace.
+export async function mountInto(tools: { nsenter: string; mount: string; umount?: string; sh?: string }, initPid: number, source: string, target: string, cover?: string): Promise<void> {
+  if (!cover || !tools.umount || !tools.sh) {
+    await runOk(tools.nsenter, ['-t', String(initPid), '-m', '-p', '--', tools.mount, '-o', 'bind,X-mount.mkdir', source, target]);
+    return;
+  }
+  const script = [
+    '"$UMOUNT" "$COVER" || exit 1',
+    '"$MOUNT" -o bind,X-mount.mkdir "$SRC" "$DST"; rc=$?',
+    '"$MOUNT" -t tmpfs -o ro,nosuid,nodev,noexec,size=4k,mode=000 nimbus-hide "$COVER" || exit 1',
+    'exit $rc',
+  ].join('\n');
+  await runOk(tools.nsenter, ['-t', String(initPid), '-m', '-p', '--', 'env', `UMOUNT=${tools.umount}`, `MOUNT=${tools.mount}`, `COVER=${cover}`, `SRC=${source}`, `DST=${target}`, tools.sh, '-c', script]);
 }
 
 export async function unmountFrom(tools: { nsenter: string; umount: string }, initPid: number, target: string): Promise<void> {

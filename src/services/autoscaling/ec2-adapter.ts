@@ -37,11 +37,12 @@ export function ec2ComputePort(d: Ec2Deps, ec2: ServiceDefinition): ComputePort 
       const live = ids.filter((id) => d.store.instance(id));
       if (live.length) await call('TerminateInstances', { InstanceIds: live }, s);
     },
-    describe(_s, ids) {
+    describe(s, ids) {
       const out = new Map<string, InstanceView>();
       for (const id of ids) {
         const r = d.store.instance(id);
-        if (!r) continue;
+        // Issue 8: another account's instance does not exist for this group (AttachInstances, health checks).
+        if (!r || r.account !== s.account || r.region !== s.region) continue;
         out.set(id, {
           state: r.state, az: r.az, subnetId: r.subnet_id, launchTime: r.launch_time, instanceType: r.instance_type, imageId: r.image_id,
           statusOk: r.state !== 'running' || d.compute.isRunning(id), tags: Object.fromEntries(d.store.tagsOf(id).map((t) => [t.key, t.value])),

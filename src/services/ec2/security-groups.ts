@@ -1,5 +1,5 @@
 import type { IngressRule } from '../../drivers/driver.ts';
-import { isValidCidr } from '../../engines/network/ipam.ts';
+import { intToIp, ipToInt, isValidCidr, parseCidr } from '../../engines/network/ipam.ts';
 import type { Ec2Deps, Scope } from './deps.ts';
 import { applyFilters, type FilterInput } from './domain/filters.ts';
 import {
@@ -97,16 +97,76 @@ function ruleShape(r: RuleRow, g: SecurityGroupRow) {
   };
 }
 
-/** The ingress rules a running instance's firewall must allow, with group references resolved to member IPs. */
 /** Per-refresh memo of group rules and members: a refresh of N instances reads each group once, not N times. */
 export interface IngressCache {
   rules: Map<string, ReturnType<Ec2Deps['store']['rules']>>;
   members: Map<string, string[]>;
+  /** Live instances (for the addresses of other VPCs), read once per refresh. */
+  live?: InstanceRow[];
 }
 
 export const newIngressCache = (): IngressCache => ({ rules: new Map(), members: new Map() });
 
-export function ingressFor(d: Ec2Deps, inst: InstanceRow, cache: IngressCache = newIngressCache()): IngressRule[] {
+// ---- VPC isolation (issue 8) ---------------------------------------------------------------------------------
+// AWS: two VPCs are not routable to each other (without peering), so an instance of account B never reaches one of
+// account A, whatever A's security groups allow. Here every default VPC (one per account and region) shares one
+// bridge and one address space, so the isolation is made in the allow rules themselves: no rule of an instance
+// ever covers the address of an instance of another VPC (its CIDRs are split around those addresses). Works for
+// every driver (the rules are plain CIDRs) and needs no deny rules. Addresses of other VPCs change when an instance
+// boots or terminates; scheduleFirewallRefresh then refreshes the instances of the other VPCs too.
+
+/** Sorted addresses (as integers) of live instances outside `vpcId`. */
+function foreignAddresses(d: Ec2Deps, vpcId: string, cache: IngressCache): number[] {
+  cache.live ??= d.store.liveInstances();
+  return [...new Set(cache.live.filter((i) => i.vpc_id !== vpcId && i.private_ip).map((i) => ipToInt(i.private_ip)))].sort((a, b) => a - b);
+}
+
+/** The smallest list of CIDRs covering [lo, hi] exactly. */
+function rangeToCidrs(lo: number, hi: number): string[] {
+  const out: string[] = [];
+  while (lo <= hi) {
+    let bits = 0;
+    // Grow the block while it stays aligned at lo and inside [lo, hi].
+    while (bits < 32 && lo % 2 ** (bits + 1) === 0 && lo + 2 ** (bits + 1) - 1 <= hi) bits++;
+    out.push(`${intToIp(lo)}/${32 - bits}`);
+    lo += 2 ** bits;
+  }
+  return out;
+}
+
+/** `cidrs` (possibly overlapping) minus the `excluded` addresses, as non-overlapping CIDRs. */
+export function subtractAddresses(cidrs: string[], excluded: number[]): string[] {
+  const ranges = cidrs.filter(isValidCidr).map((c) => {
+    const { base, size } = parseCidr(c);
+    return [base, base + size - 1] as [number, number];
+  }).sort((a, b) => a[0] - b[0]);
+  // Union first: nft interval sets must not overlap.
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else merged.push([...r]);
+  }
+  const out: string[] = [];
+  for (const [lo, hi] of merged) {
+    let from = lo;
+    for (const x of excluded) {
+      if (x < from || x > hi) continue;
+      if (x > from) out.push(...rangeToCidrs(from, x - 1));
+      from = x + 1;
+    }
+    if (from <= hi) out.push(...rangeToCidrs(from, hi));
+  }
+  return out;
+}
+
+/** The ingress rules a running instance's firewall must allow, with group references resolved to member IPs. */
+export function ingressFor(d: Ec2Deps, inst: InstanceRow, memo?: IngressCache): IngressRule[] {
+  // Called without a memo when an instance (re)starts: a booting instance is a new address for every other VPC, so
+  // their firewalls are refreshed now rather than after it has started.
+  if (!memo && inst.state === 'pending') scheduleFirewallRefresh(d, [], 0);
+  const cache = memo ?? newIngressCache();
+  const foreign = foreignAddresses(d, inst.vpc_id, cache);
   const rulesOf = (gid: string) => cache.rules.get(gid) ?? cache.rules.set(gid, d.store.rules(gid)).get(gid)!;
   const membersOf = (gid: string) => cache.members.get(gid) ?? cache.members.set(gid,
     d.store.instancesInGroup(gid).filter((i) => i.state === 'running' || i.state === 'pending').map((i) => `${i.private_ip}/32`)).get(gid)!;
@@ -114,7 +174,8 @@ export function ingressFor(d: Ec2Deps, inst: InstanceRow, cache: IngressCache = 
   for (const gid of JSON.parse(inst.security_group_ids) as string[]) {
     for (const r of rulesOf(gid)) {
       if (r.is_egress) continue;
-      const cidrs = r.cidr ? [r.cidr] : membersOf(r.source_group_id!);
+      const wanted = r.cidr ? [r.cidr] : membersOf(r.source_group_id!);
+      const cidrs = foreign.length ? subtractAddresses(wanted, foreign) : wanted;
       if (cidrs.length) rules.push({ protocol: r.protocol, fromPort: r.from_port ?? undefined, toPort: r.to_port ?? undefined, cidrs });
     }
   }
@@ -125,19 +186,24 @@ export function ingressFor(d: Ec2Deps, inst: InstanceRow, cache: IngressCache = 
  * Re-applies firewalls of running instances whose groups are (or reference) any of these groups.
  * Rule changes made through the API call this and wait, so the answer means "enforced".
  */
-export async function refreshFirewalls(d: Ec2Deps, groupIds: Iterable<string>): Promise<void> {
+export async function refreshFirewalls(d: Ec2Deps, groupIds: Iterable<string>, opts: { otherVpcs?: boolean } = {}): Promise<void> {
   const affected = new Set(groupIds);
   for (const g of [...affected]) for (const r of d.store.groupsReferencing(g)) affected.add(r);
   const seen = new Set<string>();
   const cache = newIngressCache();
   const work: Array<() => Promise<void>> = [];
-  for (const g of affected) {
-    for (const inst of d.store.instancesInGroup(g)) {
-      if (seen.has(inst.id) || !d.compute.isRunning(inst.id)) continue;
-      seen.add(inst.id);
-      const rules = ingressFor(d, inst, cache);
-      work.push(() => d.compute.driver.setIngress(inst.id, rules).catch((err) => d.log.warn({ err, id: inst.id }, 'firewall update failed')));
-    }
+  const refresh = (inst: InstanceRow): void => {
+    if (seen.has(inst.id) || !d.compute.isRunning(inst.id)) return;
+    seen.add(inst.id);
+    const rules = ingressFor(d, inst, cache);
+    work.push(() => d.compute.driver.setIngress(inst.id, rules).catch((err) => d.log.warn({ err, id: inst.id }, 'firewall update failed')));
+  };
+  for (const g of affected) for (const inst of d.store.instancesInGroup(g)) refresh(inst);
+  // Issue 8: an address appeared or went in some VPC; with more than one VPC in use every instance's rules may change
+  // (unchanged rulesets cost nothing: the driver compares them before touching nft).
+  if (opts.otherVpcs) {
+    cache.live ??= d.store.liveInstances();
+    if (new Set(cache.live.map((i) => i.vpc_id)).size > 1) for (const inst of cache.live) refresh(inst);
   }
   // A few at a time: each is a process spawn on the host; unchanged rulesets cost nothing.
   const next = async (): Promise<void> => {
@@ -146,31 +212,45 @@ export async function refreshFirewalls(d: Ec2Deps, groupIds: Iterable<string>): 
   await Promise.all(Array.from({ length: 4 }, next));
 }
 
-const pending = new WeakMap<Ec2Deps, { groups: Set<string>; timer?: NodeJS.Timeout; running?: Promise<void> }>();
+interface RefreshState { groups: Set<string>; timer?: NodeJS.Timeout; dueAt?: number; running?: Promise<void>; again: boolean }
+const pending = new WeakMap<Ec2Deps, RefreshState>();
 
 /**
  * Membership changes (an instance boots, stops or terminates) change the rules of every instance
- * whose group references the member's group — with the default group's self-reference, all of them.
+ * whose group references the member's group — with the default group's self-reference, all of them —
+ * and, with more than one VPC in use, the addresses every other VPC must not admit (issue 8).
  * Coalesced: changes within a short window are applied in one pass, so a launch of N instances costs
- * a few passes instead of N² firewall updates.
+ * a few passes instead of N² firewall updates. A shorter delay (a booting instance asks for 0) moves the
+ * pass earlier.
  * AWS: membership changes propagate asynchronously too (security group rule propagation).
  */
 export function scheduleFirewallRefresh(d: Ec2Deps, groupIds: string[], delayMs = 100): void {
-  let p = pending.get(d);
-  if (!p) pending.set(d, (p = { groups: new Set() }));
-  for (const g of groupIds) p.groups.add(g);
-  if (p.timer || p.running) return;
-  const state = p;
-  const flush = (): void => {
+  let state = pending.get(d);
+  if (!state) pending.set(d, (state = { groups: new Set(), again: false }));
+  for (const g of groupIds) state.groups.add(g);
+  if (state.running) {
+    state.again = true; // picked up by a pass right after the one under way
+    return;
+  }
+  armRefresh(d, state, delayMs);
+}
+
+function armRefresh(d: Ec2Deps, state: RefreshState, ms: number): void {
+  const due = Date.now() + ms;
+  if (state.timer && state.dueAt !== undefined && state.dueAt <= due) return;
+  if (state.timer) clearTimeout(state.timer);
+  state.dueAt = due;
+  state.timer = setTimeout(() => {
     state.timer = undefined;
+    state.dueAt = undefined;
     const groups = [...state.groups];
     state.groups.clear();
-    state.running = refreshFirewalls(d, groups).catch((err) => d.log.warn({ err }, 'firewall refresh failed')).finally(() => {
+    state.again = false;
+    state.running = refreshFirewalls(d, groups, { otherVpcs: true }).catch((err) => d.log.warn({ err }, 'firewall refresh failed')).finally(() => {
       state.running = undefined;
-      if (state.groups.size) state.timer = setTimeout(flush, delayMs).unref();
+      if (state.groups.size || state.again) armRefresh(d, state, 100);
     });
-  };
-  state.timer = setTimeout(flush, delayMs).unref();
+  }, ms).unref();
 }
 
 export function securityGroupHandlers(d: Ec2Deps) {

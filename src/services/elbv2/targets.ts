@@ -32,6 +32,9 @@ function normalize(d: Elbv2Deps, s: Scope, tg: TgRow, targets: S.TargetDescripti
         if (t.Id.startsWith('0.') || t.Id === '255.255.255.255' || /^2(2[4-9]|3\d)\./.test(t.Id)) throw new InvalidTarget(`The IP address '${t.Id}' is not in a valid range`);
         // Like AWS: an IP inside the VPC belongs to its subnet's zone; one outside (e.g. loopback) to 'all'.
         const zone = d.ec2.store.subnets(s).find((sub) => cidrContains(sub.cidr, t.Id))?.az;
+        // Issue 8: all default VPCs share one address space here; another account's instance address is in a VPC
+        // this load balancer cannot route to (AWS: not peered), so it is not a valid target.
+        if (d.ec2.store.liveInstances().some((i) => i.private_ip === t.Id && i.account !== s.account)) throw new InvalidTarget(`The IP address '${t.Id}' is not in a VPC of this account`);
         if (az && az !== 'all' && zone && az !== zone) throw new ValidationError(`Availability Zone '${az}' does not match the subnet of '${t.Id}' (${zone})`);
         az = zone ?? 'all';
         break;
@@ -39,6 +42,8 @@ function normalize(d: Elbv2Deps, s: Scope, tg: TgRow, targets: S.TargetDescripti
       case 'lambda': {
         if (!/^arn:aws[\w-]*:lambda:[^:]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/.test(t.Id)) throw new ValidationError(`The target ID '${t.Id}' is not a valid Lambda function ARN`);
         const inv = d.engine.lambda();
+        // Issue 8: another account's function is not a target of this account's load balancer.
+        if (t.Id.split(':')[4] !== s.account) throw new InvalidTarget(`Lambda function '${t.Id}' does not exist`);
         if (inv?.exists && !inv.exists(t.Id)) throw new InvalidTarget(`Lambda function '${t.Id}' does not exist`);
         az = undefined;
         break;

@@ -1,4 +1,5 @@
 import type { EventsEngine, TargetDoc } from '../../engines/events/index.ts';
+import { ValidationException } from '../../engines/events/errors.ts';
 import type { Target } from './generated/shapes.ts';
 import { scope, type EventsHandlers } from './rules.ts';
 
@@ -26,6 +27,14 @@ export function targetShape(t: TargetDoc): Target {
 export function targetHandlers(engine: EventsEngine): EventsHandlers<'PutTargets' | 'RemoveTargets' | 'ListTargetsByRule'> {
   return {
     PutTargets(input, ctx) {
+      // Issue 8: targets are delivered to as their owner (a queue, topic or function of that account); another
+      // account's target would let this account write into it. AWS checks the target's policy; Nimbus refuses.
+      for (const t of input.Targets ?? []) {
+        for (const arn of [t.Arn, t.DeadLetterConfig?.Arn]) {
+          const owner = arn ? /^arn:aws[a-zA-Z-]*:[a-z0-9-]+:[^:]*:(\d{12}):/.exec(arn)?.[1] : undefined;
+          if (owner && owner !== ctx.account) throw new ValidationException(`Target ${t.Id}: ${arn} belongs to account ${owner}; Nimbus delivers only to targets in the rule's own account.`);
+        }
+      }
       const out = engine.putTargets(scope(ctx), input.Rule, input.EventBusName, (input.Targets ?? []).map(targetDoc));
       return { FailedEntryCount: out.failed.length, FailedEntries: out.failed.map((f) => ({ TargetId: f.id, ErrorCode: f.code, ErrorMessage: f.message })) };
     },

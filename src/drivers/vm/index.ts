@@ -1,0 +1,636 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../../core/log.ts';
+import type {
+  Driver, DriverCapabilities, ExecOptions, ExecResult, ExitInfo, IngressRule, VolumeMount, WorkloadHandle, WorkloadSpec, WorkloadStats,
+} from '../driver.ts';
+import { bridgePorts, deleteBridge, ensureBridge, gatewayClashes, validateNetwork } from '../process/netns.ts';
+import { delay, run, runOk } from '../process/run.ts';
+import { processStart } from '../process/token.ts';
+import { agentExec, agentShutdown, type AgentTarget } from './agent.ts';
+import { ensureImage, imageInputs, type VmImage } from './image/build.ts';
+import { AGENT_PORT, READY } from './image/guest.ts';
+import { decideAccel, type AccelChoice } from './accel.ts';
+import { addVm, baseRuleset, NftQueue, removeVm, tableName, tapBase, tapBatch, tapNames, vmChain } from './net.ts';
+import { bridgeNetfilter, findVmTools, hostTscKhz, VM_INSTALL, type VmTools } from './probe.ts';
+import { kernelCmdline, qemuArgs, spawnLogged, virtiofsdScript } from './qemu.ts';
+import { seedArchive } from './seed.ts';
+import { decodeToken, encodeToken, readState, writeState, type VmState, type VolumeState } from './state.ts';
+
+// The VM driver: every instance is a QEMU microvm (KVM where a probe VM boots, TCG otherwise)
+// booting the host's Debian cloud kernel and a busybox initramfs Nimbus builds (image/), with a tap
+// on the Nimbus bridge, security groups in a host-side nftables table, the host userland and the
+// volumes over one virtio-fs share, and a small agent inside for exec (see image/guest.ts).
+//
+// LIMITATIONS
+// - Volumes stay host directories (as everywhere in Nimbus: CreateImage copies them, the process
+//   driver binds them) and reach the guest over virtio-fs, not as virtio block devices.
+// - The guest's userland is the host's (/usr, /opt, /srv, /home read-only; /etc as an overlay) plus
+//   busybox; host directories outside those (e.g. a node under /root/.nvm) are not visible.
+// - /proc/meminfo shows the type's memory as MemTotal (the kernel reserves some of it); the real
+//   numbers are under /run/nimbus/proc. stats() memory is QEMU's resident memory, CPU is QEMU's CPU
+//   time (under TCG that includes the emulation).
+// - nimbus ssh gives `sh -i` without a terminal (no job control, no full-screen programs).
+// - Security groups between instances need br_netfilter (bridge-nf-call-iptables=1); without it only
+//   traffic from the host (API, load balancers) is filtered, and a warning says so.
+
+export interface VmDriverOptions {
+  dataDir: string;
+  log: Logger;
+  namePrefix: string;
+  bridge: { name: string; gatewayCidr: string };
+  metadataAddress: string;
+  /** auto (probe KVM, fall back to TCG) | kvm | tcg. Default: NIMBUS_VM_ACCEL or auto. */
+  accel?: 'auto' | 'kvm' | 'tcg';
+  bootTimeoutMs?: number;
+  /** Another driver shares the bridge: it is never deleted by this one. */
+  sharedBridge?: boolean;
+}
+
+/** The VM driver cannot run on this host; the message names what is missing and how to install it. */
+export class VmUnavailableError extends Error {
+  constructor(readonly missing: string[]) {
+    super(`the vm driver cannot run here: ${missing.join('; ')}. Install: ${VM_INSTALL}`);
+  }
+}
+
+/** What the VM driver needs and does not find (empty when it can run); no side effects. */
+export function vmPrerequisites(env: NodeJS.ProcessEnv = process.env): string[] {
+  const missing: string[] = [];
+  if (process.platform !== 'linux' || process.arch !== 'x64') missing.push(`needs Linux on x86_64 (this is ${process.platform}/${process.arch})`);
+  else if (process.getuid?.() !== 0) missing.push('needs root (taps, the bridge, nftables)');
+  const tools = findVmTools(env);
+  missing.push(...tools.missing);
+  const inputs = imageInputs(env);
+  if ('missing' in inputs) missing.push(...inputs.missing);
+  return missing;
+}
+
+interface Vm {
+  spec: WorkloadSpec;
+  state: VmState;
+  runDir: string;
+  child?: ChildProcess;
+  token: string;
+  gone: boolean;
+  stopping?: Promise<void>;
+  exited: Promise<void>;
+  markExited: () => void;
+  ruleset?: string;
+  ingress: Promise<void>;
+  oom: { offset: number; count: number };
+  volumeOps: Promise<void>;
+}
+
+const SHELL_CLIENT = fileURLToPath(new URL('./shell-client.mjs', import.meta.url));
+
+export class VmDriver implements Driver {
+  readonly name = 'vm';
+  private caps: DriverCapabilities = {
+    driver: 'vm', isolation: 'vm', resourceLimits: false, privateNetwork: false, firewall: false, warnings: ['driver not initialised'],
+  };
+  private tools?: VmTools;
+  private image?: VmImage;
+  private accelChoice?: AccelChoice;
+  private tscKhz?: number;
+  private nft?: NftQueue;
+  private vms = new Map<string, Vm>();
+  private taps = new Set<string>();
+  private listeners: ((info: ExitInfo) => void)[] = [];
+  private poller?: NodeJS.Timeout;
+  private closed = false;
+  private dataDir: string;
+  private table: string;
+
+  constructor(private opts: VmDriverOptions) {
+    this.dataDir = resolve(opts.dataDir);
+    this.table = tableName(opts.namePrefix);
+  }
+
+  get runRoot(): string {
+    return `/run/${this.opts.namePrefix}-vm`;
+  }
+
+  private get gateway(): string {
+    return this.opts.bridge.gatewayCidr.split('/')[0];
+  }
+
+  /** KVM or TCG, and why (after init()). */
+  get accel(): AccelChoice | undefined {
+    return this.accelChoice;
+  }
+
+  get imageInfo(): VmImage | undefined {
+    return this.image;
+  }
+
+  async init(): Promise<DriverCapabilities> {
+    const missing = vmPrerequisites();
+    if (missing.length) throw new VmUnavailableError(missing);
+    const found = findVmTools();
+    const tools = found.tools!;
+    const inputs = imageInputs();
+    if ('missing' in inputs) throw new VmUnavailableError(inputs.missing);
+    await mkdir(this.dataDir, { recursive: true });
+    await mkdir(this.runRoot, { recursive: true, mode: 0o700 });
+    const warnings: string[] = [];
+    const t0 = performance.now();
+    this.image = ensureImage(join(this.dataDir, 'vm-image'), inputs);
+    this.opts.log.info({ image: this.image.dir, ms: Math.round(performance.now() - t0), pvh: this.image.pvh }, 'vm driver: guest image ready');
+    if (!this.image.pvh) warnings.push(`booting the compressed kernel (${this.image.pvhWhy}): about 0.3 s slower per boot under TCG`);
+    if (!tools.virtiofsd) {
+      warnings.push('virtiofsd not found (QEMU ≤ 7.2 ships it in qemu-system-common; newer: apt-get install virtiofsd): VMs see busybox only, not the host userland, and volumes cannot be mounted');
+    }
+    const { bridge } = this.opts;
+    const clash = await gatewayClashes(tools.ip, bridge.name, bridge.gatewayCidr);
+    if (clash.length) warnings.push(`${bridge.gatewayCidr} is also on ${clash.join(', ')}: the host may route instance traffic there`);
+    await ensureBridge(tools.ip, bridge.name, bridge.gatewayCidr, tools.nft ? undefined : this.opts.metadataAddress);
+    let firewall = false;
+    if (tools.nft) {
+      this.nft = new NftQueue(tools.nft);
+      try {
+        await this.nft.apply(baseRuleset(this.table, { address: this.opts.metadataAddress, target: `${this.gateway}:80` }));
+        firewall = true;
+        if (!bridgeNetfilter()) {
+          warnings.push('br_netfilter is off (net.bridge.bridge-nf-call-iptables): security groups filter traffic from the host (API, load balancers) but not between instances; enable with: modprobe br_netfilter && sysctl -w net.bridge.bridge-nf-call-iptables=1');
+        }
+      } catch (err) {
+        this.nft = undefined;
+        warnings.push(`nftables failed (${(err as Error).message}): security groups are not enforced and instances cannot reach the metadata service`);
+      }
+    } else {
+      warnings.push('nft not found (apt-get install nftables): security groups are not enforced');
+    }
+    this.tools = tools;
+    this.accelChoice = await decideAccel({
+      qemu: tools.qemu, qemuVersion: tools.qemuVersion, image: this.image, cacheDir: join(this.dataDir, 'vm-image'), log: this.opts.log,
+      requested: this.opts.accel ?? (process.env.NIMBUS_VM_ACCEL as 'auto' | 'kvm' | 'tcg' | undefined) ?? 'auto',
+      tscKhz: (this.tscKhz = hostTscKhz()),
+    });
+    if (this.accelChoice.accel === 'tcg') warnings.push(`VMs run under TCG emulation (${this.accelChoice.why}): boots take about a second and CPU-heavy work is ~10× slower`);
+    this.caps = {
+      driver: 'vm', isolation: 'vm', resourceLimits: true, privateNetwork: true, firewall, warnings,
+      metadataListen: firewall ? { host: this.gateway, port: 80 } : { host: this.opts.metadataAddress, port: 80 },
+    };
+    await this.removeLeftovers();
+    for (const w of warnings) this.opts.log.warn(`vm driver: ${w}`);
+    this.opts.log.info({ accel: this.accelChoice.accel, why: this.accelChoice.why, kernel: this.image.release, qemu: tools.qemuVersion }, 'vm driver ready');
+    return this.capabilities();
+  }
+
+  capabilities(): DriverCapabilities {
+    return { ...this.caps, warnings: [...this.caps.warnings] };
+  }
+
+  /** Run dirs of VMs whose QEMU is gone (Nimbus or the host died): their taps, chains and files go now. */
+  private async removeLeftovers(): Promise<void> {
+    const live = new Set<string>();
+    for (const id of await readdir(this.runRoot).catch(() => [] as string[])) {
+      const dir = join(this.runRoot, id);
+      const s = await readState(dir);
+      if (s && (await processStart(s.qemu.pid)) === s.qemu.start) {
+        if (s.tap) live.add(s.tap);
+        continue;
+      }
+      await this.release({ runDir: dir, state: s });
+    }
+    const base = tapBase(this.opts.namePrefix);
+    const stray = (await readdir('/sys/class/net').catch(() => [] as string[])).filter((l) => l.startsWith(base) && !live.has(l));
+    if (stray.length) await run(this.tools!.ip, ['-force', '-batch', '-'], { input: stray.map((t) => `link del ${t}`).join('\n') + '\n' });
+  }
+
+  async start(spec: WorkloadSpec): Promise<WorkloadHandle> {
+    if (this.closed) throw new Error('vm driver is shut down');
+    if (!this.tools || !this.image || !this.accelChoice) throw new Error('vm driver not initialised');
+    if (this.vms.has(spec.id)) throw new Error(`workload ${spec.id} is already running`);
+    if (!spec.network) throw new Error('the vm driver needs a network attachment (private IP) for every workload');
+    validateNetwork(spec.network);
+    const tools = this.tools;
+    const names = tapNames(this.opts.namePrefix, spec.id, (t) => this.taps.has(t));
+    this.taps.add(names.tap);
+    const runDir = join(this.runRoot, spec.id);
+    const state = resolve(spec.stateDir);
+    const vcpus = Math.max(1, Math.min(spec.vcpus, availableParallelism()));
+    const hostMiB = Math.floor((totalmem() / 1048576) * 0.9);
+    const memoryMiB = Math.max(64, Math.min(spec.memoryMiB, hostMiB));
+    if (vcpus !== spec.vcpus || memoryMiB !== spec.memoryMiB) {
+      this.opts.log.warn({ id: spec.id, vcpus: [spec.vcpus, vcpus], memoryMiB: [spec.memoryMiB, memoryMiB] }, 'vm driver: instance size capped to what the host has');
+    }
+    const vols: VolumeState[] = spec.volumes.map((v) => ({ volumeId: v.volumeId, hostPath: resolve(v.hostPath), mountPath: v.mountPath, tag: volumeTag(v.volumeId) }));
+    if (vols.length && !tools.virtiofsd) throw new Error('volumes need virtiofsd on the host (see the vm driver warnings)');
+    const consoleFile = join(state, 'console.log');
+    const vmState: VmState = {
+      v: 1, id: spec.id, qemu: { pid: 0, start: 0 }, tap: names.tap, chain: names.chain, ip: spec.network.ip, gateway: spec.network.gateway,
+      secret: randomBytes(18).toString('base64url'), boot: randomBytes(6).toString('hex'), memoryMiB, vcpus,
+      consoleOffset: await stat(consoleFile).then((s) => s.size, () => 0), volumes: vols, accel: this.accelChoice.accel,
+    };
+    let fsChild: ChildProcess | undefined;
+    let qemu: ChildProcess | undefined;
+    let netAdded = false;
+    try {
+      await rm(runDir, { recursive: true, force: true });
+      await mkdir(join(runDir, 'share'), { recursive: true, mode: 0o700 });
+      const seedFile = join(runDir, 'seed.cpio');
+      const fsSocket = tools.virtiofsd ? join(runDir, 'fs.sock') : undefined;
+      await Promise.all([
+        writeFile(seedFile, seedArchive({
+          spec, secret: vmState.secret, boot: vmState.boot, agentPort: AGENT_PORT, metadataAddress: this.opts.metadataAddress,
+          share: !!fsSocket, mounts: vols.map((v) => ({ tag: v.tag, mountPath: v.mountPath })),
+        }), { mode: 0o600 }),
+        writeFile(join(runDir, 'secret'), vmState.secret, { mode: 0o600 }),
+      ]);
+      // Network (tap + firewall chain before the first packet) and the shared filesystem, in parallel.
+      const [, , fs] = await Promise.all([
+        runOk(tools.ip, ['-batch', '-'], { input: tapBatch(names.tap, this.opts.bridge.name, spec.network) }),
+        this.nft ? this.nft.apply(addVm(this.table, names.chain, spec.network.ip, spec.ingress, this.gateway, AGENT_PORT)).then(() => (netAdded = true)) : undefined,
+        fsSocket ? this.startVirtiofsd(runDir, fsSocket, vols) : undefined,
+      ]);
+      fsChild = fs?.child;
+      if (fs) vmState.virtiofsd = { pid: fs.child.pid!, start: fs.start };
+      const args = qemuArgs({
+        id: spec.id, accel: this.accelChoice.accel, vcpus, memoryMiB, kernel: this.image.kernel, initramfs: this.image.initramfs,
+        cmdline: kernelCmdline({ ip: `${spec.network.ip}/${spec.network.prefixLength}`, gateway: spec.network.gateway, tscKhz: this.tscKhz }),
+        seedFile, consoleFile, tap: { name: names.tap, mac: spec.network.mac }, fsSocket, pidFile: join(runDir, 'qemu.pid'),
+      });
+      qemu = await spawnLogged(tools.qemu, args, join(state, 'qemu.log'));
+      vmState.qemu = { pid: qemu.pid!, start: (await processStart(qemu.pid!)) ?? 0 };
+      await writeState(runDir, vmState);
+      await this.waitReady(qemu, consoleFile, vmState, join(state, 'qemu.log'));
+      const vm = this.track(spec, runDir, vmState, qemu);
+      vm.ruleset = vmChain(this.table, names.chain, spec.ingress, this.gateway, AGENT_PORT);
+      this.vms.set(spec.id, vm);
+      return { id: spec.id, pid: vmState.qemu.pid, token: vm.token };
+    } catch (err) {
+      for (const c of [qemu, fsChild]) {
+        try {
+          if (c?.pid && c.exitCode === null && c.signalCode === null) process.kill(c.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      if (qemu) await waitChild(qemu, 3000);
+      await this.release({ runDir, state: { ...vmState, chain: netAdded ? vmState.chain : '' } });
+      throw err;
+    }
+  }
+
+  private async startVirtiofsd(runDir: string, socket: string, vols: VolumeState[]): Promise<{ child: ChildProcess; start: number }> {
+    const t = this.tools!;
+    const script = join(runDir, 'virtiofsd.sh');
+    await writeFile(script, virtiofsdScript(t, join(runDir, 'share'), socket, vols), { mode: 0o700 });
+    const child = await spawnLogged(t.unshare, ['--mount', '--propagation', 'private', t.sh, script], join(runDir, 'virtiofsd.log'));
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(socket)) {
+      if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+        const log = await readFile(join(runDir, 'virtiofsd.log'), 'utf8').catch(() => '');
+        try {
+          process.kill(child.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        throw new Error(`virtiofsd did not start: ${log.trim().split('\n').slice(-3).join(' | ') || 'no output'}`);
+      }
+      await delay(5);
+    }
+    return { child, start: (await processStart(child.pid!)) ?? 0 };
+  }
+
+  /** Until the guest prints `nimbus: ready <boot>` on its console, QEMU exits, or the boot times out. */
+  private async waitReady(qemu: ChildProcess, consoleFile: string, s: VmState, qemuLog: string): Promise<void> {
+    const marker = `${READY} ${s.boot}`;
+    const timeout = this.opts.bootTimeoutMs ?? 120_000;
+    const deadline = Date.now() + timeout;
+    let pos = s.consoleOffset;
+    let tail = '';
+    const fh = await open(consoleFile, 'a+');
+    try {
+      for (;;) {
+        const buf = Buffer.alloc(65536);
+        for (;;) {
+          const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+          if (!bytesRead) break;
+          pos += bytesRead;
+          tail = (tail + buf.subarray(0, bytesRead).toString('latin1')).slice(-8192);
+        }
+        if (tail.includes(marker)) return;
+        const exited = qemu.exitCode !== null || qemu.signalCode !== null;
+        if (exited || Date.now() > deadline) {
+          const log = await readFile(qemuLog, 'utf8').catch(() => '');
+          const why = exited ? `QEMU exited (${qemu.signalCode ?? qemu.exitCode})` : `no "${READY}" within ${timeout} ms`;
+          const lines = `${log.trim().split('\n').slice(-3).join(' | ')} ${tail.trim().split('\n').slice(-5).join(' | ')}`.trim();
+          throw new Error(`VM boot failed: ${why}: ${lines || 'no console output'}`);
+        }
+        await delay(10);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private track(spec: WorkloadSpec, runDir: string, state: VmState, child?: ChildProcess): Vm {
+    let markExited!: () => void;
+    const exited = new Promise<void>((r) => (markExited = r));
+    const vm: Vm = {
+      spec, state, runDir, child, gone: false, exited, markExited, ingress: Promise.resolve(), volumeOps: Promise.resolve(),
+      token: encodeToken({ v: 1, driver: 'vm', pid: state.qemu.pid, start: state.qemu.start, run: runDir }),
+      oom: { offset: state.consoleOffset, count: 0 },
+    };
+    this.taps.add(state.tap ?? '');
+    if (child) {
+      child.once('exit', (code, signal) => void this.onVmExit(vm, code, signal));
+      if (child.exitCode !== null || child.signalCode !== null) void this.onVmExit(vm, child.exitCode, child.signalCode);
+    } else this.ensurePoller();
+    return vm;
+  }
+
+  private ensurePoller(): void {
+    if (this.poller) return;
+    this.poller = setInterval(() => {
+      for (const vm of this.vms.values()) {
+        if (vm.child || vm.gone) continue;
+        void processStart(vm.state.qemu.pid).then((s) => {
+          if (s !== vm.state.qemu.start) void this.onVmExit(vm, null, null);
+        });
+      }
+    }, 500);
+    this.poller.unref();
+  }
+
+  private async onVmExit(vm: Vm, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    if (vm.gone) return;
+    vm.gone = true;
+    vm.markExited();
+    if (vm.stopping || this.closed) return;
+    await this.release(vm);
+    if (this.vms.get(vm.spec.id) === vm) this.vms.delete(vm.spec.id);
+    // The guest's init never gets OOM-killed (oom_score_adj -1000): a VM exit is never an OOM kill.
+    const info: ExitInfo = { id: vm.spec.id, code, signal, oomKilled: false };
+    this.opts.log.info(info, 'vm driver: VM exited');
+    for (const l of this.listeners) {
+      try {
+        l(info);
+      } catch (err) {
+        this.opts.log.error({ err }, 'exit listener failed');
+      }
+    }
+  }
+
+  /** Frees what a VM holds on the host once QEMU is gone: virtiofsd, tap, firewall chain, run dir. */
+  private async release(vm: { runDir: string; state?: VmState }): Promise<void> {
+    const s = vm.state;
+    if (s?.virtiofsd && (await processStart(s.virtiofsd.pid)) === s.virtiofsd.start) {
+      try {
+        process.kill(s.virtiofsd.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await Promise.all([
+      s?.tap && existsSync(`/sys/class/net/${s.tap}`) ? run(this.tools!.ip, ['link', 'del', s.tap]) : undefined,
+      s?.chain && s.ip && this.nft ? this.nft.applyEach(removeVm(this.table, s.chain, s.ip)) : undefined,
+    ]);
+    if (s?.tap) this.taps.delete(s.tap);
+    await rm(vm.runDir, { recursive: true, force: true });
+  }
+
+  private signal(vm: Vm, sig: NodeJS.Signals): void {
+    try {
+      process.kill(vm.state.qemu.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private async waitGone(vm: Vm, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    if (vm.child) {
+      await Promise.race([vm.exited, delay(ms)]);
+      return vm.gone;
+    }
+    while (!vm.gone && Date.now() < deadline) {
+      if ((await processStart(vm.state.qemu.pid)) !== vm.state.qemu.start) {
+        vm.gone = true;
+        vm.markExited();
+        break;
+      }
+      await delay(20);
+    }
+    return vm.gone;
+  }
+
+  stop(id: string, opts: { graceMs?: number } = {}): Promise<void> {
+    const vm = this.vms.get(id);
+    if (!vm) return Promise.resolve();
+    if (vm.stopping) return vm.stopping;
+    vm.stopping = (async () => {
+      const grace = opts.graceMs ?? 3000;
+      if (!vm.gone && grace > 0) {
+        // ACPI-less power-off: the guest init stops everything, syncs and powers off; QEMU then exits.
+        await Promise.race([agentShutdown(this.target(vm)).catch(() => false), delay(Math.min(grace, 2000))]);
+        await this.waitGone(vm, grace);
+      }
+      if (!vm.gone) {
+        this.signal(vm, 'SIGKILL');
+        await this.waitGone(vm, 5000);
+      }
+      await this.release(vm);
+      if (this.vms.get(id) === vm) this.vms.delete(id);
+    })();
+    return vm.stopping;
+  }
+
+  async adopt(handle: WorkloadHandle, spec: WorkloadSpec): Promise<boolean> {
+    if (this.vms.has(spec.id)) return this.isRunning(spec.id);
+    const t = decodeToken(handle.token);
+    if (!t || !t.run.startsWith(`${this.runRoot}/`)) return false;
+    const state = await readState(t.run);
+    const alive = (await processStart(t.pid)) === t.start;
+    if (!alive || !state || state.qemu.pid !== t.pid || state.id !== spec.id) {
+      if (alive && state?.id === spec.id) {
+        try {
+          process.kill(t.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      if (state?.id === spec.id || !state) await this.release({ runDir: t.run, state });
+      return false;
+    }
+    // The bridge may have been re-created meanwhile: plug the tap back in; refresh the firewall chain.
+    if (state.tap) await run(this.tools!.ip, ['link', 'set', state.tap, 'master', this.opts.bridge.name, 'up']);
+    if (this.nft && state.ip) await this.nft.apply(addVm(this.table, state.chain, state.ip, spec.ingress, this.gateway, AGENT_PORT));
+    const vm = this.track(spec, t.run, state);
+    vm.ruleset = vmChain(this.table, state.chain, spec.ingress, this.gateway, AGENT_PORT);
+    this.vms.set(spec.id, vm);
+    return true;
+  }
+
+  isRunning(id: string): boolean {
+    const vm = this.vms.get(id);
+    return !!vm && !vm.gone && !vm.stopping;
+  }
+
+  onExit(listener: (info: ExitInfo) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private running(id: string): Vm {
+    const vm = this.vms.get(id);
+    if (!vm || vm.gone) throw new Error(`workload ${id} is not running`);
+    return vm;
+  }
+
+  private target(vm: Vm): AgentTarget {
+    return { ip: vm.state.ip!, port: AGENT_PORT, from: this.gateway, secret: vm.state.secret };
+  }
+
+  async exec(id: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const vm = this.running(id);
+    if (!argv.length) throw new Error('exec needs a command');
+    return agentExec(this.target(vm), argv, opts);
+  }
+
+  shellCommand(id: string): string[] {
+    const vm = this.running(id);
+    return [process.execPath, SHELL_CLIENT, vm.state.ip!, String(AGENT_PORT), this.gateway, join(vm.runDir, 'secret')];
+  }
+
+  async setIngress(id: string, rules: IngressRule[]): Promise<void> {
+    const vm = this.running(id);
+    vm.spec = { ...vm.spec, ingress: rules };
+    if (!this.nft) return;
+    const ruleset = vmChain(this.table, vm.state.chain, rules, this.gateway, AGENT_PORT);
+    const next = vm.ingress.then(async () => {
+      if (vm.gone || ruleset === vm.ruleset) return;
+      await this.nft!.apply(ruleset);
+      vm.ruleset = ruleset;
+    });
+    vm.ingress = next.catch(() => undefined);
+    await next;
+  }
+
+  /** Runs a volume change after the previous one of the same VM (attach/detach never interleave). */
+  private serial(vm: Vm, fn: () => Promise<void>): Promise<void> {
+    const next = vm.volumeOps.then(fn);
+    vm.volumeOps = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A command in the virtiofsd's private mount namespace (where the share's vols/ live). */
+  private async inShare(vm: Vm, script: string, ...args: string[]): Promise<void> {
+    const fs = vm.state.virtiofsd;
+    if (!fs || (await processStart(fs.pid)) !== fs.start) throw new Error(`instance ${vm.spec.id} has no shared filesystem (virtiofsd)`);
+    await runOk(this.tools!.nsenter, ['-t', String(fs.pid), '-m', '--', this.tools!.sh, '-c', script, 'nimbus-vol', ...args]);
+  }
+
+  private async guest(vm: Vm, script: string, ...args: string[]): Promise<void> {
+    const r = await agentExec(this.target(vm), ['/nimbus/bin/sh', '-c', script, 'nimbus-vol', ...args], { timeoutMs: 30_000 });
+    if (r.code !== 0) throw new Error(`inside ${vm.spec.id}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+
+  async attachVolume(id: string, volume: VolumeMount): Promise<void> {
+    const vm = this.running(id);
+    const hostPath = resolve(volume.hostPath);
+    await this.serial(vm, async () => {
+      const old = vm.state.volumes.find((v) => v.volumeId === volume.volumeId);
+      if (old) await this.unmountVolume(vm, old);
+      const v: VolumeState = { volumeId: volume.volumeId, hostPath, mountPath: volume.mountPath, tag: volumeTag(volume.volumeId) };
+      const share = join(vm.runDir, 'share', 'vols', v.tag);
+      await this.inShare(vm, 'mkdir -p "$1" && mount --bind "$2" "$1"', share, hostPath);
+      try {
+        await this.guest(vm, 'mkdir -p "$2" && mount --bind "/.nimbus/share/vols/$1" "$2"', v.tag, v.mountPath);
+      } catch (err) {
+        await this.inShare(vm, 'umount -l "$1"; rmdir "$1"', share).catch(() => undefined);
+        throw err;
+      }
+      vm.state.volumes = [...vm.state.volumes.filter((x) => x.volumeId !== v.volumeId), v];
+      vm.spec = { ...vm.spec, volumes: [...vm.spec.volumes.filter((x) => x.volumeId !== v.volumeId), volume] };
+      await writeState(vm.runDir, vm.state);
+    });
+  }
+
+  private async unmountVolume(vm: Vm, v: VolumeState): Promise<void> {
+    await this.guest(vm, 'umount -l "$1" 2>/dev/null; true', v.mountPath);
+    await this.inShare(vm, 'umount -l "$1" 2>/dev/null; rmdir "$1" 2>/dev/null; true', join(vm.runDir, 'share', 'vols', v.tag));
+    vm.state.volumes = vm.state.volumes.filter((x) => x.volumeId !== v.volumeId);
+  }
+
+  async detachVolume(id: string, volume: VolumeMount): Promise<void> {
+    const vm = this.running(id);
+    await this.serial(vm, async () => {
+      const v = vm.state.volumes.find((x) => x.volumeId === volume.volumeId);
+      vm.spec = { ...vm.spec, volumes: vm.spec.volumes.filter((x) => x.volumeId !== volume.volumeId) };
+      if (!v) return;
+      await this.unmountVolume(vm, v);
+      await writeState(vm.runDir, vm.state);
+    });
+  }
+
+  async stats(id: string): Promise<WorkloadStats | undefined> {
+    const vm = this.vms.get(id);
+    if (!vm || vm.gone) return undefined;
+    const pid = vm.state.qemu.pid;
+    const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''), readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')]);
+    if (!stat) return undefined;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100 Hz)
+    // With the shared (memfd) guest memory, RssShmem is the guest RAM the VM has touched; QEMU's own
+    // heap and translation cache (RssAnon) are not the instance's memory.
+    const field = vm.state.virtiofsd ? 'RssShmem' : 'RssAnon';
+    const rssKb = Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    const limit = vm.state.memoryMiB * 1048576;
+    await this.countOoms(vm);
+    return { cpuUsageMicros: ticks * 10_000, memoryBytes: Math.min(rssKb * 1024, limit), memoryLimitBytes: limit, oomKills: vm.oom.count };
+  }
+
+  /** OOM kills inside the guest, counted from the kernel's lines on the console since this boot. */
+  private async countOoms(vm: Vm): Promise<void> {
+    const file = join(resolve(vm.spec.stateDir), 'console.log');
+    const fh = await open(file, 'r').catch(() => undefined);
+    if (!fh) return;
+    try {
+      const size = (await fh.stat()).size;
+      if (size <= vm.oom.offset) return;
+      // Whole lines only: a partial last line is read again next time.
+      const buf = Buffer.alloc(Math.min(size - vm.oom.offset, 4 << 20));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, vm.oom.offset);
+      const text = buf.subarray(0, bytesRead).toString('latin1');
+      const end = text.lastIndexOf('\n') + 1;
+      vm.oom.count += (text.slice(0, end).match(/Out of memory: Killed process|Memory cgroup out of memory: Killed process/g) ?? []).length;
+      vm.oom.offset += end;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async shutdown(opts: { stopWorkloads: boolean }): Promise<void> {
+    if (opts.stopWorkloads) await Promise.all([...this.vms.keys()].map((id) => this.stop(id, { graceMs: 2000 })));
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
+    if (!this.tools) return;
+    // Host objects stay while any VM (ours, or one to adopt later) is alive.
+    const live = [...this.vms.values()].some((vm) => !vm.gone);
+    const others = (await readdir(this.runRoot).catch(() => [] as string[])).length > 0;
+    if (live || others) return;
+    if (this.nft) await run(this.tools.nft!, ['delete', 'table', 'inet', this.table]);
+    await rm(this.runRoot, { recursive: true, force: true });
+    if (!this.opts.sharedBridge && (await bridgePorts(this.opts.bridge.name)).length === 0) await deleteBridge(this.tools.ip, this.opts.bridge.name);
+  }
+}
+
+function volumeTag(volumeId: string): string {
+  return `${volumeId.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(3).toString('hex')}`;
+}
+
+function waitChild(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return Promise.race([new Promise<void>((r) => child.once('exit', () => r())), delay(ms)]);
+}
+
+export { cleanupVmPrefix, findVmLeftovers } from './cleanup.ts';

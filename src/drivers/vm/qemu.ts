@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import { sq } from '../process/run.ts';
+import type { VmTools } from './probe.ts';
+
+// The processes of one VM: virtiofsd (the shared directory) and qemu-system-x86_64 -M microvm.
+// Both are detached session leaders: they outlive Nimbus (adopt() finds them again) and are killed
+// by pid when the VM stops.
+
+export interface QemuPlan {
+  id: string;
+  accel: 'kvm' | 'tcg';
+  vcpus: number;
+  memoryMiB: number;
+  kernel: string;
+  initramfs: string;
+  cmdline: string;
+  seedFile: string;
+  consoleFile: string;
+  tap?: { name: string; mac: string };
+  /** vhost-user socket of this VM's virtiofsd, when there is one. */
+  fsSocket?: string;
+  pidFile: string;
+}
+
+export function qemuArgs(p: QemuPlan): string[] {
+  const machine = ['microvm', `accel=${p.accel}`, ...(p.fsSocket ? ['memory-backend=mem'] : [])].join(',');
+  return [
+    '-name', `nimbus-${p.id},process=nimbus-${p.id}`,
+    '-M', machine,
+    // TCG: the default qemu64 model is the cheapest to emulate. KVM: the host CPU minus what nested
+    // hypervisors often refuse to set (IA32_ARCH_CAPABILITIES).
+    ...(p.accel === 'kvm' ? ['-cpu', 'host,-arch-capabilities'] : []),
+    '-m', `${p.memoryMiB}M`, '-smp', String(p.vcpus),
+    // vhost-user (virtiofsd) maps guest memory: it must be shareable.
+    ...(p.fsSocket ? ['-object', `memory-backend-memfd,id=mem,size=${p.memoryMiB}M,share=on`] : []),
+    // libvhost-user only speaks virtio 1.0: virtio-mmio in its modern (version 2) layout.
+    '-global', 'virtio-mmio.force-legacy=false',
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-chardev', `file,id=con,path=${p.consoleFile},append=on`, '-serial', 'chardev:con',
+    '-kernel', p.kernel, '-initrd', p.initramfs, '-append', p.cmdline,
+    '-fw_cfg', `name=opt/nimbus/seed,file=${p.seedFile}`,
+    ...(p.tap ? ['-netdev', `tap,id=n0,ifname=${p.tap.name},script=no,downscript=no`, '-device', `virtio-net-device,netdev=n0,mac=${p.tap.mac}`] : []),
+    ...(p.fsSocket ? ['-chardev', `socket,id=fs0,path=${p.fsSocket}`, '-device', 'vhost-user-fs-device,chardev=fs0,tag=nimbus'] : []),
+    '-pidfile', p.pidFile,
+  ];
+}
+
+export function kernelCmdline(o: { ip?: string; gateway?: string; tscKhz?: number; extra?: string }): string {
+  return [
+    'console=ttyS0', 'quiet', 'panic=-1', 'reboot=t', 'ipv6.disable=1',
+    ...(o.tscKhz ? [`tsc_early_khz=${o.tscKhz}`, 'tsc=reliable'] : []),
+    ...(o.ip ? [`nimbus.ip=${o.ip}`, `nimbus.gw=${o.gateway}`] : []),
+    ...(o.extra ? [o.extra] : []),
+  ].filter(Boolean).join(' ');
+}
+
+/** Host directories (top level) the guest sees read-only, from the host root. */
+const SHARED_HOST_DIRS = ['usr', 'opt', 'srv', 'home', 'etc'];
+
+/**
+ * The shell that becomes virtiofsd, run under `unshare -m` so that every mount it makes lives in a
+ * private mount namespace and disappears with it: a tmpfs on the share directory holding host/<dir>
+ * (read-only binds of the host userland) and vols/<tag> (read-write binds of the volumes, added and
+ * removed later with nsenter into this namespace). virtiofsd chroots into the share.
+ */
+export function virtiofsdScript(tools: VmTools, share: string, socket: string, volumes: { tag: string; hostPath: string }[]): string {
+  const v = tools.virtiofsd!;
+  const daemon = v.flavour === 'rust'
+    ? [v.path, '--socket-path', socket, '--shared-dir', share, '--sandbox', 'chroot', '--cache', 'auto']
+    : [v.path, `--socket-path=${socket}`, '-o', `source=${share}`, '-o', 'sandbox=chroot', '-o', 'cache=auto'];
+  return [
+    'set -e',
+    `d=${sq(share)}`,
+    'mount -t tmpfs -o mode=755 nimbus-share "$d"',
+    'mkdir "$d/host" "$d/vols"',
+    `for x in ${SHARED_HOST_DIRS.join(' ')}; do`,
+    '  [ -d "/$x" ] || continue',
+    '  mkdir "$d/host/$x"',
+    '  mount --bind "/$x" "$d/host/$x"',
+    '  mount -o remount,bind,ro "$d/host/$x"',
+    'done',
+    ...volumes.flatMap((vol) => [`mkdir "$d/vols/${vol.tag}"`, `mount --bind ${sq(vol.hostPath)} "$d/vols/${vol.tag}"`]),
+    `exec ${daemon.map(sq).join(' ')}`,
+    '',
+  ].join('\n');
+}
+
+export async function spawnLogged(cmd: string, args: string[], logFile: string): Promise<ChildProcess> {
+  const log = await open(logFile, 'a');
+  try {
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
+    child.unref();
+    return child;
+  } finally {
+    await log.close();
+  }
+}
