@@ -38,9 +38,18 @@ function crunFloor(dataDir: string, rootfs: string, runs: number): number[] {
   return out;
 }
 
+/** The test image is built from Debian's static busybox: installed on demand, like bench:elb's HAProxy. */
+function ensureBusybox(): boolean {
+  if (existsSync('/usr/bin/busybox')) return true;
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return false;
+  console.log('installing busybox-static (apt-get)…');
+  spawnSync('sh', ['-c', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null 2>&1)'], { stdio: 'inherit' });
+  return existsSync('/usr/bin/busybox');
+}
+
 async function main() {
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/crun') || !existsSync('/usr/bin/busybox')) {
-    console.error('bench:containers needs root, crun and busybox-static (npm run bench:containers installs them as root)');
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/crun') || !ensureBusybox()) {
+    console.error('bench:containers needs root, crun (installed by npm run bench:containers as root) and busybox-static');
     process.exit(1);
   }
   const port = await freePort();

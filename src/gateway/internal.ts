@@ -25,6 +25,7 @@ export function internalRoutes(deps: {
         startedAt: started,
         pid: process.pid,
         dataDir: deps.config.inMemory ? null : deps.config.dataDir,
+        auth: { sigv4: deps.config.strictSigV4 ? 'strict' : 'permissive', maxBodyBytes: deps.config.maxBodyBytes },
         services: Object.fromEntries(deps.registry.services.map((s) => [s.name, {
           status: 'available', protocols: s.protocols.map((p) => p.name), operations: Object.keys(s.model.operations).length, limitations: s.limitations ?? [],
         }])),

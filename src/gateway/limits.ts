@@ -43,11 +43,15 @@ export function bodyLimit(req: HttpRequest, limits: GatewayLimits): number {
 /** 413 in the envelope of the protocol the request looks like (decided without its body). */
 export function tooLarge(req: HttpRequest, registry: ServiceRegistry, max: number, requestId: string): HttpResponse {
   const found = detectService({ ...req, body: Buffer.alloc(0) }, registry);
-  const protocol = found.protocol;
+  // A form body that was not read names no Action: unless the signature or query string named the service, it is
+  // a query-protocol request (not whatever rest route happens to match POST /).
+  const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  const protocol = form && found.looksLike === 'rest' && !found.region ? protocols.query : found.protocol;
   const message = `Request must be smaller than ${max} bytes`;
-  const name = protocol?.name ?? (found.looksLike === 'json' ? 'json' : found.looksLike === 'query' ? 'query' : 'rest-json');
+  const name = protocol?.name ?? (found.looksLike === 'json' ? 'json' : found.looksLike === 'query' || form ? 'query' : 'rest-json');
   const err = new AwsError(name === 'rest-json' ? 'RequestTooLargeException' : 'RequestEntityTooLarge', message, { status: 413 });
-  const out = (protocol ?? fallback(name)).serializeError(found.service?.model, err, { requestId });
+  const model = protocol === found.protocol ? found.service?.model : undefined;
+  const out = (protocol ?? fallback(name)).serializeError(model, err, { requestId });
   out.headers['x-amzn-requestid'] = requestId;
   return out;
 }

@@ -175,7 +175,8 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket, opts: GatewayOp
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, opts: GatewayOptions, limits: GatewayLimits): Promise<void> {
-  const url = req.url ?? '/';
+  // An absolute-form request target (`GET http://host/path?q HTTP/1.1`, what proxies get) is read as its path.
+  const url = (req.url ?? '/').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/';
   const q = url.indexOf('?');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;

@@ -34,7 +34,11 @@ export function decodeJsonValue(model: ServiceModel, ref: ShapeRef, v: unknown, 
       return decodeJsonStructure(model, shape, v, path);
     case 'list':
       if (!Array.isArray(v)) throw mismatch(shape, v, path);
-      return v.map((x, i) => decodeJsonValue(model, shape.member!, x, `${path}[${i}]`));
+      // AWS lists are not sparse: a null element is the client's error (handlers never see holes).
+      return v.map((x, i) => {
+        if (x === null || x === undefined) throw new SerializationException(`Value null at '${path}[${i}]' failed to satisfy constraint: Member must not be null`);
+        return decodeJsonValue(model, shape.member!, x, `${path}[${i}]`);
+      });
     case 'map': {
       if (!isPlainObject(v)) throw mismatch(shape, v, path);
       const out: Record<string, unknown> = {};

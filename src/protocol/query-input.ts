@@ -144,7 +144,12 @@ function decode(d: QueryDialect, model: ServiceModel, ref: ShapeRef, key: string
         const m = shape.member!;
         base = `${key}.${m.locationName ?? shapeOf(model, m).locationName ?? 'member'}`;
       }
-      return indices(p, base).map((i) => decode(d, model, shape.member!, `${base}.${i}`, p));
+      return indices(p, base).map((i) => {
+        const v = decode(d, model, shape.member!, `${base}.${i}`, p);
+        // A list element with nothing usable in it (e.g. a plain value where a structure belongs): no holes in lists.
+        if (v === undefined) throw new InvalidParameterValue(`Invalid value for parameter ${base}.${i}`);
+        return v;
+      });
     }
     case 'map': {
       if (!has(p, key)) return undefined;

@@ -219,6 +219,13 @@ describe('cross-account isolation (API)', () => {
     await denied('CreateEventSourceMapping(B fn ← A queue)', b.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: B.fn, EventSourceArn: `arn:aws:sqs:us-east-1:${ALICE.account}:orders` })));
     const bTopic = `arn:aws:sns:us-east-1:${BOB.account}:bob-topic`;
     await denied('Subscribe(B topic → A function)', b.sns.send(new SubscribeCommand({ TopicArn: bTopic, Protocol: 'lambda', Endpoint: A.fn })));
+    await denied('CreateFunction(named by an ARN of A)', createNodeFunction(b.lambda, `arn:aws:lambda:us-east-1:${ALICE.account}:function:planted`, { Role: `arn:aws:iam::${BOB.account}:role/r` }));
+    await denied('UpdateFunctionConfiguration(B fn → dead-letter queue of A)', b.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: B.fn, DeadLetterConfig: { TargetArn: `arn:aws:sqs:us-east-1:${ALICE.account}:orders` } })));
+    // A's resource policy lets B invoke (and nothing else), as on AWS.
+    await a.lambda.send(new AddPermissionCommand({ FunctionName: 'worker', StatementId: 'bob-invokes', Action: 'lambda:InvokeFunction', Principal: BOB.account }));
+    const out = await b.lambda.send(new InvokeCommand({ FunctionName: A.fn, Payload: Buffer.from('{"hello":"from bob"}'), LogType: 'Tail' }));
+    check(`Invoke granted by A's policy failed: ${out.FunctionError ?? ''} ${Buffer.from(out.Payload ?? []).toString()} ${Buffer.from(out.LogResult ?? '', 'base64').toString()}`, out.StatusCode === 200 && !out.FunctionError);
+    await denied('GetFunction(A arn) with an invoke-only grant', b.lambda.send(new GetFunctionCommand({ FunctionName: A.fn })));
     done();
   });
 

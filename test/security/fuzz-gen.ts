@@ -112,8 +112,13 @@ function flatten(dialect: 'ec2' | 'query', model: ServiceModel, shapeRef: ShapeR
   out.push([prefix || 'Value', String(v)]);
 }
 
+/** Percent-encodes the UTF-8 bytes (lone surrogates become U+FFFD, as any client would send them). */
+export function pct(s: string): string {
+  return [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+}
+
 function form(pairs: [string, string][]): string {
-  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  return pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&');
 }
 
 const INVALID_UTF8 = Buffer.from([0xc0, 0xaf, 0xff, 0xfe, 0xed, 0xa0, 0x80, 0xf8, 0x88, 0x80, 0x80, 0x80]);
@@ -142,7 +147,7 @@ function hostileJson(r: Rng, valid: string): Buffer {
 }
 
 function hostileForm(r: Rng, action: string, version: string): string {
-  const base = `Action=${encodeURIComponent(action)}&Version=${encodeURIComponent(version)}`;
+  const base = `Action=${pct(action)}&Version=${pct(version)}`;
   switch (Math.floor(r() * 10)) {
     case 0: return `${base}&${Array.from({ length: 400 }, (_, i) => `A.${i}`).join('.')}=1`;
     case 1: return `${base}&Filter.99999999999999999999.Name=x&InstanceId.1e5=y&MaxResults=99999999999999999999`;
@@ -160,7 +165,7 @@ function hostileForm(r: Rng, action: string, version: string): string {
 /** Fills a rest route's labels with hostile segments. */
 function restPath(r: Rng, requestUri: string): string {
   const [path, q] = requestUri.split('?');
-  const filled = path!.replace(/\{([^}]+?)\+?\}/g, () => pick(r, ['%', '%ZZ', '..', '.', 'a%2Fb', encodeURIComponent('ünï'), 'x'.repeat(3000), '%00', 'arn%3Aaws%3Alambda%3Aus-east-1%3A999999999999%3Afunction%3Af', 'ok-name', '']));
+  const filled = path!.replace(/\{([^}]+?)\+?\}/g, () => pick(r, ['%', '%ZZ', '..', '.', 'a%2Fb', pct('ünï'), 'x'.repeat(3000), '%00', 'arn%3Aaws%3Alambda%3Aus-east-1%3A999999999999%3Afunction%3Af', 'ok-name', '']));
   return q ? `${filled}?${q}` : filled;
 }
 
@@ -198,7 +203,7 @@ export function fuzzRequest(r: Rng, service: { name: string; model: ServiceModel
   } else {
     const http = opModel.http ?? { method: 'POST', requestUri: '/' };
     method = chance(r, 0.1) ? pick(r, ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']) : http.method;
-    path = mode === 2 ? restPath(r, http.requestUri) : http.requestUri.replace(/\{([^}]+?)\+?\}/g, () => encodeURIComponent(String(pick(r, STRINGS)).slice(0, 200)) || 'x');
+    path = mode === 2 ? restPath(r, http.requestUri) : http.requestUri.replace(/\{([^}]+?)\+?\}/g, () => pct(String(pick(r, STRINGS)).slice(0, 200)) || 'x');
     headers['content-type'] = 'application/json';
     if (method !== 'GET' && method !== 'HEAD') body = mode === 2 ? hostileJson(r, JSON.stringify(input)) : Buffer.from(JSON.stringify(input));
   }

@@ -12,10 +12,10 @@ import { fuzzRequest, pick, rng, type FuzzRequest } from './fuzz-gen.ts';
 // hostile structures (deep nesting, truncation, invalid UTF-8, huge numbers, floods of parameters), hostile headers,
 // and raw malformed HTTP. Every answer must be an AWS error envelope (or a success) with x-amzn-RequestId, never a
 // stack trace; 5xx only as a well-formed InternalFailure/InternalError; and Nimbus must keep serving.
-// NIMBUS_FUZZ_SEED replays a run; NIMBUS_FUZZ_COUNT / NIMBUS_FUZZ_SECONDS bound it (defaults 1200 / 60).
+// NIMBUS_FUZZ_SEED replays a run; NIMBUS_FUZZ_COUNT / NIMBUS_FUZZ_SECONDS bound it (defaults 3000 / 60).
 
 const SEED = Number(process.env.NIMBUS_FUZZ_SEED ?? Date.now() % 1_000_000);
-const COUNT = Number(process.env.NIMBUS_FUZZ_COUNT ?? 1200);
+const COUNT = Number(process.env.NIMBUS_FUZZ_COUNT ?? 3000);
 const SECONDS = Number(process.env.NIMBUS_FUZZ_SECONDS ?? 60);
 /** Longest any single answer may take: a parser that hangs on hostile input is a denial of service. */
 const PER_REQUEST_MS = 15_000;
@@ -73,7 +73,7 @@ function rawExchange(port: number, chunks: Buffer[], closeAfterMs?: number): Pro
       for (const c of chunks) s.write(c);
       if (closeAfterMs !== undefined) setTimeout(() => s.end(), closeAfterMs);
     });
-    setTimeout(done, 5000);
+    setTimeout(done, 2000);
   });
 }
 
@@ -103,7 +103,7 @@ describe(`protocol fuzz (seed ${SEED})`, () => {
         const started = Date.now();
         try {
           res = await fetch(`${t.endpoint}${req.path}`, {
-            method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(PER_REQUEST_MS),
+            method: req.method, headers: req.headers, body: req.body as unknown as BodyInit | undefined, signal: AbortSignal.timeout(PER_REQUEST_MS),
           });
         } catch (err) {
           const e = err as Error & { cause?: Error };

@@ -29,6 +29,8 @@ export interface LaunchPlan {
   /** Hybrid cgroup hosts: crun refuses to start while /sys/fs/cgroup/unified is mounted, so the launcher unmounts it in its namespace. */
   unmountUnified: boolean;
   env?: NodeJS.ProcessEnv;
+  /** stdout+stderr of the container (default <dir>/output.log). */
+  output?: string;
 }
 
 export interface Launched {
@@ -58,7 +60,7 @@ export function launchScript(p: LaunchPlan): string {
 }
 
 export async function launch(p: LaunchPlan, timeoutMs = 30_000): Promise<Launched> {
-  const out = await open(join(p.dir, 'output.log'), 'a');
+  const out = await open(p.output ?? join(p.dir, 'output.log'), 'a');
   let child: ChildProcess;
   try {
     child = spawn(p.unshare, ['-m', '--propagation', 'private', p.sh, '-c', launchScript(p)], {

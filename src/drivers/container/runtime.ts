@@ -186,7 +186,7 @@ export class ContainerRuntime {
     const t = h.tools;
     const launched = await launch({
       dir, crun: this.probe!.crun!, unshare: t.unshare, sh: t.sh, crunRoot: this.crunRoot, crunId, procsFiles: procsFiles(sb.state.cg),
-      lower: spec.image === 'host' ? 'host' : spec.image.rootfs, unmountUnified: this.probe!.hybridCgroups,
+      lower: spec.image === 'host' ? 'host' : spec.image.rootfs, unmountUnified: this.probe!.hybridCgroups, output: spec.outputFile,
     });
     const c = this.track(sandboxId, sb, spec, { dir, crunId, launcherPid: launched.launcherPid, launcherStart: (await processStart(launched.launcherPid)) ?? 0, pid: launched.pid, child: launched.child });
     const token: ContainerToken = { v: 1, launcherPid: c.launcherPid, launcherStart: c.launcherStart, pid: c.pid, dir, crunId };
@@ -369,6 +369,8 @@ export class ContainerRuntime {
   outputFile(sandboxId: string, name: string): string | undefined {
     const sb = this.sandboxes.get(sandboxId);
     if (!sb) return undefined;
+    const own = sb.containers.get(name)?.spec.outputFile;
+    if (own) return own;
     return join(resolve(sb.spec.stateDir), 'containers', name.replace(/[^A-Za-z0-9_.-]/g, '_'), 'output.log');
   }
 

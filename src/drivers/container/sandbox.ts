@@ -53,7 +53,7 @@ export async function createSandbox(h: SandboxHost, spec: SandboxSpec): Promise<
       writeFile(files.hosts, hostsFile({ hostname: spec.hostname, network: spec.network } as Parameters<typeof hostsFile>[0])),
       writeFile(files.meminfo, meminfo(spec.memoryMiB)),
       spec.network ? writeFile(files.resolv!, resolvConf(spec.network.gateway)) : undefined,
-      spec.network && h.firewall ? writeFile(file('ingress.nft'), renderRuleset(spec.ingress, true)) : undefined,
+      spec.network && h.firewall ? writeFile(file('ingress.nft'), renderRuleset(spec.ingress, true, spec.metadataNat)) : undefined,
     ]);
     cg = set;
     if (net && spec.network) {

@@ -22,6 +22,8 @@ export interface SandboxSpec {
    */
   joinNetns?: string;
   ingress: IngressRule[];
+  /** Rewrite the instance metadata address to a host service (the container Driver's IMDS, see firewall.ts). */
+  metadataNat?: { address: string; target: string };
 }
 
 export interface ContainerMount {
@@ -46,8 +48,10 @@ export interface ContainerSpec {
   capabilities?: { add?: string[]; drop?: string[] };
   /** A file bound over /proc/meminfo (shows the sandbox's memory). */
   meminfo?: boolean;
-  /** Seconds; ulimits etc. are not supported. */
+  /** All capabilities, no masked /proc paths. */
   privileged?: boolean;
+  /** Where stdout and stderr go (default: <sandbox>/containers/<name>/output.log). */
+  outputFile?: string;
 }
 
 export interface SandboxHandle {

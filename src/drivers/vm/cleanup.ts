@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deleteBridge } from '../process/netns.ts';
 import { which } from '../process/probe.ts';
@@ -18,13 +18,27 @@ export interface VmLeftovers {
   chains: string[];
 }
 
+/**
+ * Processes whose command line names a path under dir: QEMU (-pidfile, -fw_cfg) and virtiofsd
+ * (--socket-path) of VMs in that run dir, also those a crash left before state.json was written.
+ */
+export async function processesUnder(dir: string): Promise<number[]> {
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+  const found: number[] = [];
+  await Promise.all(pids.map(async (p) => {
+    const cmd = await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.split('\0').some((a) => a.includes(`${dir}/`))) found.push(Number(p));
+  }));
+  return found;
+}
+
 export async function findVmLeftovers(prefix: string): Promise<VmLeftovers> {
   const runRoot = `/run/${prefix}-vm`;
   const runDirs = await readdir(runRoot).catch(() => [] as string[]);
-  const processes: number[] = [];
+  const processes = new Set(await processesUnder(runRoot));
   for (const d of runDirs) {
     const s = await readState(join(runRoot, d));
-    for (const p of [s?.qemu, s?.virtiofsd]) if (p && (await processStart(p.pid)) === p.start) processes.push(p.pid);
+    for (const p of [s?.qemu, s?.virtiofsd]) if (p && (await processStart(p.pid)) === p.start) processes.add(p.pid);
   }
   const base = tapBase(prefix);
   const taps = (await readdir('/sys/class/net').catch(() => [] as string[])).filter((l) => l.startsWith(base));
@@ -32,7 +46,7 @@ export async function findVmLeftovers(prefix: string): Promise<VmLeftovers> {
   const chains = nft
     ? [...(await run(nft, ['list', 'table', 'inet', tableName(prefix)])).stdout.matchAll(/^\s*chain (vm_\S+)/gm)].map((m) => m[1])
     : [];
-  return { processes, taps, runDirs, chains };
+  return { processes: [...processes], taps, runDirs, chains };
 }
 
 export async function cleanupVmPrefix(prefix: string, bridge: string): Promise<void> {

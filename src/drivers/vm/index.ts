@@ -20,6 +20,7 @@ import { addVm, baseRuleset, NftQueue, removeVm, tableName, tapBase, tapBatch, t
 import { bridgeNetfilter, findVmTools, hostTscKhz, VM_INSTALL, type VmTools } from './probe.ts';
 import { kernelCmdline, qemuArgs, spawnLogged, virtiofsdScript } from './qemu.ts';
 import { seedArchive } from './seed.ts';
+import { processesUnder } from './cleanup.ts';
 import { decodeToken, encodeToken, readState, writeState, type VmState, type VolumeState } from './state.ts';
 
 // The VM driver: every instance is a QEMU microvm (KVM where a probe VM boots, TCG otherwise)
@@ -197,6 +198,14 @@ export class VmDriver implements Driver {
         if (s.tap) live.add(s.tap);
         continue;
       }
+      // QEMU is gone; a virtiofsd (or a QEMU that never wrote its state) may not be.
+      for (const pid of await processesUnder(dir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
       await this.release({ runDir: dir, state: s });
     }
     const base = tapBase(this.opts.namePrefix);
@@ -252,15 +261,20 @@ export class VmDriver implements Driver {
       ]);
       fsChild = fs?.child;
       if (fs) vmState.virtiofsd = { pid: fs.child.pid!, start: fs.start };
+      // Shut down meanwhile (Nimbus stopping): nothing may be left running behind shutdown().
+      if (this.closed) throw new Error('vm driver is shut down');
       const args = qemuArgs({
         id: spec.id, accel: this.accelChoice.accel, vcpus, memoryMiB, kernel: this.image.kernel, initramfs: this.image.initramfs,
-        cmdline: kernelCmdline({ ip: `${spec.network.ip}/${spec.network.prefixLength}`, gateway: spec.network.gateway, tscKhz: this.tscKhz }),
+        cmdline: kernelCmdline({ ip: `${spec.network.ip}/${spec.network.prefixLength}`, gateway: spec.network.gateway, tscKhz: this.tscKhz, extra: process.env.NIMBUS_VM_CMDLINE }),
         seedFile, consoleFile, tap: { name: names.tap, mac: spec.network.mac }, fsSocket, pidFile: join(runDir, 'qemu.pid'),
       });
-      qemu = await spawnLogged(tools.qemu, args, join(state, 'qemu.log'));
+      // NIMBUS_VM_QEMU_ARGS: extra QEMU arguments (experiments: a -cpu model, tracing), appended last.
+      const extra = (process.env.NIMBUS_VM_QEMU_ARGS ?? '').split(/\s+/).filter(Boolean);
+      qemu = await spawnLogged(tools.qemu, [...args, ...extra], join(state, 'qemu.log'));
       vmState.qemu = { pid: qemu.pid!, start: (await processStart(qemu.pid!)) ?? 0 };
       await writeState(runDir, vmState);
       await this.waitReady(qemu, consoleFile, vmState, join(state, 'qemu.log'));
+      if (this.closed) throw new Error('vm driver is shut down');
       const vm = this.track(spec, runDir, vmState, qemu);
       vm.ruleset = vmChain(this.table, names.chain, spec.ingress, this.gateway, AGENT_PORT);
       this.vms.set(spec.id, vm);
@@ -318,6 +332,7 @@ export class VmDriver implements Driver {
           tail = (tail + buf.subarray(0, bytesRead).toString('latin1')).slice(-8192);
         }
         if (tail.includes(marker)) return;
+        if (this.closed) throw new Error('vm driver is shut down');
         const exited = qemu.exitCode !== null || qemu.signalCode !== null;
         if (exited || Date.now() > deadline) {
           const log = await readFile(qemuLog, 'utf8').catch(() => '');
@@ -420,6 +435,10 @@ export class VmDriver implements Driver {
       }
       await delay(20);
     }
+    // An adopted QEMU is someone else's child: give its parent (init, or the Nimbus that started it)
+    // a moment to reap the zombie, so the pid is really gone when stop() resolves.
+    const zombieDeadline = Date.now() + 2000;
+    while (vm.gone && existsSync(`/proc/${vm.state.qemu.pid}`) && Date.now() < zombieDeadline) await delay(10);
     return vm.gone;
   }
 

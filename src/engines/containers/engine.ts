@@ -11,6 +11,7 @@ import { LogForwarder } from './log-forwarder.ts';
 import type { ContainerPorts } from './ports.ts';
 import { ServiceScheduler } from './scheduler.ts';
 import { EcsStore } from './store.ts';
+import { recoverTasks } from './task-recovery.ts';
 import { TaskRunner } from './task-runner.ts';
 import { isDone } from './task-state.ts';
 import type { ClusterDoc, ContainerInstanceDoc, Scope, ServiceDoc, TaskDefinitionDoc, TaskDoc } from './types.ts';
@@ -89,7 +90,7 @@ export class ContainerEngine {
     for (const s of this.store.loadServices()) this.services.set(s.arn, s);
     for (const c of this.store.loadContainerInstances()) this.containerInstances.set(c.arn, c);
     for (const t of this.store.loadTasks()) this.tasks.set(t.arn, t);
-    await this.runner.recover();
+    await recoverTasks(this);
     const every = this.o.tickMs ?? 1000;
     const loop = async () => {
       if (this.closed) return;

@@ -298,6 +298,12 @@ export class ServiceScheduler {
     const target = svc.lastCompletedTaskDefinition;
     if (cb.rollback && target && target !== d.taskDefinition) {
       const r = this.newDeployment(svc, target, `ECS deployment circuit breaker: rolling back to task definition ${target}.`);
+      // Tasks of the completed deployment still run that task definition: the rollback keeps them (no churn).
+      for (const t of this.tasksOf(svc)) {
+        if (t.desiredStatus !== 'RUNNING' || isDone(t.lastStatus) || t.taskDefinitionArn !== target || t.deploymentId === r.id) continue;
+        t.deploymentId = r.id;
+        this.e.saveTask(t);
+      }
       this.event(svc, `(service ${svc.name}) rolling back to deployment ${r.id} (task definition ${target}).`);
     } else this.e.saveService(svc);
   }

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoredImage } from '../../drivers/container/images.ts';
@@ -6,6 +5,7 @@ import { ContainerStartError } from '../../drivers/container/launcher.ts';
 import type { ContainerExit, SandboxSpec } from '../../drivers/container/types.ts';
 import { ContainerConfigError, containerSpec, type ContainerOverrideDoc } from './container-spec.ts';
 import type { ContainerEngine } from './engine.ts';
+import { dependenciesFailed, dependenciesMet } from './dependencies.ts';
 import { HealthMonitor } from './health.ts';
 import { privateDnsName } from './network.ts';
 import { assertMove, isDone } from './task-state.ts';
@@ -75,7 +75,8 @@ export class TaskRunner {
     this.flow(t, () => this.start(t));
   }
 
-  private flow(t: TaskDoc, fn: () => Promise<void>): void {
+  /** @internal (task-recovery.ts) */
+  flow(t: TaskDoc, fn: () => Promise<void>): void {
     const prev = this.flows.get(t.arn) ?? Promise.resolve();
     const next: Promise<void> = prev.then(fn).catch((err) => this.e.log.error({ err, task: t.arn }, 'task flow failed')).finally(() => {
       if (this.flows.get(t.arn) !== next) return;
@@ -144,7 +145,8 @@ export class TaskRunner {
     }
   }
 
-  private sandboxSpec(t: TaskDoc): SandboxSpec {
+  /** @internal (task-recovery.ts) */
+  sandboxSpec(t: TaskDoc): SandboxSpec {
     const e = this.e;
     const net = e.ports.network;
     const ip = t.eni?.ip;
@@ -204,10 +206,10 @@ export class TaskRunner {
     const deadline = Date.now() + 120_000;
     while (pending.length) {
       this.checkpoint(t);
-      const ready = pending.filter((def) => this.dependenciesMet(t, def));
+      const ready = pending.filter((def) => dependenciesMet(t, def));
       if (!ready.length) {
         const blocked = pending.map((d) => d.name).join(', ');
-        if (this.dependenciesFailed(t, pending) || Date.now() > deadline) throw new ContainerConfigError(`dependency conditions of ${blocked} can never be met`);
+        if (dependenciesFailed(t, pending) || Date.now() > deadline) throw new ContainerConfigError(`dependency conditions of ${blocked} can never be met`);
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
@@ -231,7 +233,8 @@ export class TaskRunner {
   }
 
   /** Log forwarding and health checks of a running container. */
-  private watchContainer(t: TaskDoc, def: ContainerDefinitionDoc, c: ContainerDoc, fromOffset = 0): void {
+  /** @internal (task-recovery.ts) */
+  watchContainer(t: TaskDoc, def: ContainerDefinitionDoc, c: ContainerDoc, fromOffset = 0): void {
     const lc = def.logConfiguration;
     const file = this.e.o.runtime.outputFile(t.id, def.name);
     if (lc?.logDriver === 'awslogs' && file) {
@@ -243,30 +246,6 @@ export class TaskRunner {
     if (def.healthCheck) {
       this.health.start(`${t.arn}\u0000${def.name}`, def.healthCheck, (argv, timeoutMs) => this.e.o.runtime.exec(t.id, def.name, argv, { timeoutMs }));
     }
-  }
-
-  private dependenciesMet(t: TaskDoc, def: ContainerDefinitionDoc): boolean {
-    return (def.dependsOn ?? []).every((d) => {
-      const c = t.containers.find((x) => x.name === d.containerName);
-      if (!c) return true;
-      switch (d.condition) {
-        case 'START': return c.lastStatus !== 'PENDING';
-        case 'HEALTHY': return c.healthStatus === 'HEALTHY';
-        case 'COMPLETE': return c.lastStatus === 'STOPPED';
-        case 'SUCCESS': return c.lastStatus === 'STOPPED' && c.exitCode === 0;
-      }
-      return true;
-    });
-  }
-
-  private dependenciesFailed(t: TaskDoc, pending: ContainerDefinitionDoc[]): boolean {
-    return pending.some((def) => (def.dependsOn ?? []).some((d) => {
-      const c = t.containers.find((x) => x.name === d.containerName);
-      if (!c) return false;
-      if (d.condition === 'SUCCESS') return c.lastStatus === 'STOPPED' && c.exitCode !== 0;
-      if (d.condition === 'HEALTHY') return c.lastStatus === 'STOPPED' || c.healthStatus === 'UNHEALTHY';
-      return false;
-    }));
   }
 
   /** Registers a service task in its load balancers' target groups (awsvpc: its IP; else its instance and host port). */
@@ -377,7 +356,8 @@ export class TaskRunner {
   }
 
   /** The stop flow from wherever the task is. */
-  private async stopNow(t: TaskDoc): Promise<void> {
+  /** @internal (task-recovery.ts) */
+  async stopNow(t: TaskDoc): Promise<void> {
     if (isDone(t.lastStatus)) return;
     const e = this.e;
     t.stoppingAt ??= e.clock.now();
@@ -439,54 +419,6 @@ export class TaskRunner {
     this.e.saveTask(t);
   }
 
-  // ------------------------------------------------------------------ restart
-
-  /** After a Nimbus restart: re-attach to tasks whose containers still run; everything else is stopped. */
-  async recover(): Promise<void> {
-    const e = this.e;
-    const available = e.o.runtime.capabilities().available;
-    for (const t of e.tasks.values()) {
-      if (isDone(t.lastStatus)) continue;
-      const alive = available && t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING' && t.sandboxToken
-        && (await e.o.runtime.adoptSandbox(this.sandboxSpec(t), t.sandboxToken).catch(() => false));
-      if (alive) {
-        const td = e.taskDefinitions.get(t.taskDefinitionArn);
-        let essentialGone = false;
-        for (const c of t.containers) {
-          if (c.lastStatus !== 'RUNNING' || !c.token) continue;
-          const def = td?.containerDefinitions.find((d) => d.name === c.name);
-          const spec = { name: c.name, image: 'host' as const, args: [], env: {}, cwd: '/' };
-          if (def && (await e.o.runtime.adoptContainer(t.id, spec, c.token))) {
-            const file = e.o.runtime.outputFile(t.id, c.name);
-            let offset = 0;
-            try {
-              offset = file ? statSync(file).size : 0;
-            } catch {
-              /* none yet */
-            }
-            this.watchContainer(t, def, c, offset);
-          } else {
-            c.lastStatus = 'STOPPED';
-            c.exitCode = e.o.runtime.recordedExitCode(c.token) ?? undefined;
-            if (def?.essential !== false) essentialGone = true;
-          }
-        }
-        e.saveTask(t);
-        if (essentialGone) this.stop(t, 'EssentialContainerExited', 'Essential container in task exited');
-        continue;
-      }
-      // Anything mid-way (or whose containers ended while Nimbus was down) is stopped and its leftovers freed.
-      if (t.sandboxToken && available) {
-        await e.o.runtime.adoptSandbox(this.sandboxSpec(t), t.sandboxToken).catch(() => false);
-      }
-      t.desiredStatus = 'STOPPED';
-      t.stopCode ??= t.lastStatus === 'RUNNING' ? 'EssentialContainerExited' : 'TaskFailedToStart';
-      t.stoppedReason ??= available ? 'Task stopped: Nimbus restarted and its containers were no longer running' : 'Task stopped: Nimbus restarted without a container runtime';
-      t.registrations = t.registrations.filter(() => !!e.ports.lb);
-      this.flow(t, () => this.stopNow(t));
-    }
-  }
-
   /** Shutdown: stop every task (their sandboxes go) or leave them running for the next Nimbus to adopt. */
   async close(stopTasks: boolean): Promise<void> {
     this.health.close();
@@ -496,6 +428,8 @@ export class TaskRunner {
         t.desiredStatus = 'STOPPED';
         t.stopCode ??= 'ServiceSchedulerInitiated';
         t.stoppedReason ??= 'Task stopped: Nimbus shut down';
+        // Deregistered at once (the target group forgets them now); no waiting for draining on the way down.
+        for (const r of t.registrations) void this.e.ports.lb?.deregisterTargets(r.targetGroupArn, [{ id: r.id, port: r.port }]).catch(() => undefined);
         t.registrations = [];
       }
       await Promise.allSettled([...this.flows.values()]);

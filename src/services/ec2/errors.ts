@@ -35,6 +35,7 @@ export class OperationNotPermitted extends awsError('OperationNotPermitted') {}
 export class InvalidInstanceType extends awsError('InvalidInstanceType') {}
 export class InsufficientInstanceCapacity extends awsError('InsufficientInstanceCapacity', { status: 500 }) {}
 export class InstanceLimitExceeded extends awsError('InstanceLimitExceeded') {}
+export class HostLimitExceeded extends awsError('HostLimitExceeded') {}
 export class InvalidRegion extends awsError('InvalidRegion') {}
 // Purchase options (issue 6).
 export class InvalidHostIDNotFound extends awsError('InvalidHostID.NotFound') {}

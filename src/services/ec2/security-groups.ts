@@ -103,6 +103,8 @@ export interface IngressCache {
   members: Map<string, string[]>;
   /** Live instances (for the addresses of other VPCs), read once per refresh. */
   live?: InstanceRow[];
+  /** Sorted addresses outside each VPC. */
+  foreign?: Map<string, number[]>;
 }
 
 export const newIngressCache = (): IngressCache => ({ rules: new Map(), members: new Map() });
@@ -118,7 +120,13 @@ export const newIngressCache = (): IngressCache => ({ rules: new Map(), members:
 /** Sorted addresses (as integers) of live instances outside `vpcId`. */
 function foreignAddresses(d: Ec2Deps, vpcId: string, cache: IngressCache): number[] {
   cache.live ??= d.store.liveInstances();
-  return [...new Set(cache.live.filter((i) => i.vpc_id !== vpcId && i.private_ip).map((i) => ipToInt(i.private_ip)))].sort((a, b) => a - b);
+  cache.foreign ??= new Map();
+  let list = cache.foreign.get(vpcId);
+  if (!list) {
+    list = [...new Set(cache.live.filter((i) => i.vpc_id !== vpcId && i.private_ip).map((i) => ipToInt(i.private_ip)))].sort((a, b) => a - b);
+    cache.foreign.set(vpcId, list);
+  }
+  return list;
 }
 
 /** The smallest list of CIDRs covering [lo, hi] exactly. */
@@ -150,8 +158,15 @@ export function subtractAddresses(cidrs: string[], excluded: number[]): string[]
   const out: string[] = [];
   for (const [lo, hi] of merged) {
     let from = lo;
-    for (const x of excluded) {
-      if (x < from || x > hi) continue;
+    // `excluded` is sorted: start at the first address >= lo (binary search), stop past hi.
+    let a = 0, b = excluded.length;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (excluded[m]! < lo) a = m + 1;
+      else b = m;
+    }
+    for (let i = a; i < excluded.length && excluded[i]! <= hi; i++) {
+      const x = excluded[i]!;
       if (x > from) out.push(...rangeToCidrs(from, x - 1));
       from = x + 1;
     }
@@ -164,9 +179,9 @@ export function subtractAddresses(cidrs: string[], excluded: number[]): string[]
 export function ingressFor(d: Ec2Deps, inst: InstanceRow, memo?: IngressCache): IngressRule[] {
   // Called without a memo when an instance (re)starts: a booting instance is a new address for every other VPC, so
   // their firewalls are refreshed now rather than after it has started.
-  if (!memo && inst.state === 'pending') scheduleFirewallRefresh(d, [], 0);
   const cache = memo ?? newIngressCache();
   const foreign = foreignAddresses(d, inst.vpc_id, cache);
+  if (!memo && inst.state === 'pending' && foreign.length) scheduleFirewallRefresh(d, [], 0);
   const rulesOf = (gid: string) => cache.rules.get(gid) ?? cache.rules.set(gid, d.store.rules(gid)).get(gid)!;
   const membersOf = (gid: string) => cache.members.get(gid) ?? cache.members.set(gid,
     d.store.instancesInGroup(gid).filter((i) => i.state === 'running' || i.state === 'pending').map((i) => `${i.private_ip}/32`)).get(gid)!;

@@ -62,7 +62,7 @@ function requiresAttributes(t: TaskDefinitionDoc): S.Attribute[] {
   return out;
 }
 
-export function taskShape(e: ContainerEngine, t: TaskDoc, include: string[] = []): S.Task {
+export function taskShape(t: TaskDoc, include: string[] = []): S.Task {
   const eni = t.eni;
   return {
     taskArn: t.arn, clusterArn: t.clusterArn, taskDefinitionArn: t.taskDefinitionArn, containerInstanceArn: t.containerInstanceArn,

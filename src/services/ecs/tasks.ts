@@ -72,7 +72,7 @@ export function taskHandlers(e: ContainerEngine) {
         networkConfiguration: input.networkConfiguration, overrides: overridesIn(td, input.overrides), placementConstraints: constraints, placementStrategy: strategy,
         tags: managedTags(cluster, td, input), enableExecuteCommand: input.enableExecuteCommand,
       });
-      return { tasks: r.tasks.map((t) => taskShape(e, t, ['TAGS'])), failures: r.failures };
+      return { tasks: r.tasks.map((t) => taskShape(t, ['TAGS'])), failures: r.failures };
     },
     StartTask(input: S.StartTaskRequest, ctx: RequestContext): S.StartTaskResponse {
       const cluster = e.cluster(ctx, input.cluster);
@@ -92,7 +92,7 @@ export function taskHandlers(e: ContainerEngine) {
         networkConfiguration: input.networkConfiguration, overrides: overridesIn(td, input.overrides), tags: managedTags(cluster, td, input),
         enableExecuteCommand: input.enableExecuteCommand,
       });
-      return { tasks: r.tasks.map((t) => taskShape(e, t, ['TAGS'])), failures: [...failures, ...r.failures] };
+      return { tasks: r.tasks.map((t) => taskShape(t, ['TAGS'])), failures: [...failures, ...r.failures] };
     },
     StopTask(input: S.StopTaskRequest, ctx: RequestContext): S.StopTaskResponse {
       const cluster = e.cluster(ctx, input.cluster);
@@ -100,7 +100,7 @@ export function taskHandlers(e: ContainerEngine) {
       const t = e.task(ctx, cluster, input.task);
       if (input.reason && input.reason.length > 255) throw new InvalidParameterException('reason can be at most 255 characters.');
       e.runner.stop(t, 'UserInitiated', input.reason || 'Task stopped by user');
-      return { task: taskShape(e, t) };
+      return { task: taskShape(t) };
     },
     DescribeTasks(input: S.DescribeTasksRequest, ctx: RequestContext): S.DescribeTasksResponse {
       const cluster = e.cluster(ctx, input.cluster);
@@ -112,7 +112,7 @@ export function taskHandlers(e: ContainerEngine) {
         const id = lastPart(ref);
         const t = [...e.tasks.values()].find((x) => x.clusterArn === cluster.arn && (x.arn === ref || x.id === id));
         if (!t || t.account !== ctx.account) failures.push({ arn: ref.startsWith('arn:') ? ref : taskArn(ctx, cluster.name, ref), reason: 'MISSING' });
-        else tasks.push(taskShape(e, t, input.include ?? []));
+        else tasks.push(taskShape(t, input.include ?? []));
       }
       return { tasks, failures };
     },

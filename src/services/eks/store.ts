@@ -75,7 +75,7 @@ export interface FargateProfileDoc {
 
 export class EksStore {
   private s;
-  constructor(private db: Db) {
+  constructor(db: Db) {
     this.s = {
       clusters: db.prepare('SELECT doc FROM eks_clusters'),
       putCluster: db.prepare('INSERT OR REPLACE INTO eks_clusters (arn, account, region, name, doc) VALUES (@arn, @account, @region, @name, @doc)'),

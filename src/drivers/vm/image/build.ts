@@ -78,6 +78,9 @@ function busyboxApplets(busybox: string): string[] {
 export function initramfsEntries(inputs: ImageInputs): CpioEntry[] {
   const modules = moduleClosure(inputs.kernel.modulesDir, GUEST_MODULES);
   const applets = busyboxApplets(inputs.busybox);
+  for (const need of ['sh', 'nc', 'setsid', 'insmod', 'ip', 'cpio', 'mount', 'base64']) {
+    if (!applets.includes(need)) throw new Error(`${inputs.busybox} has no ${need} applet`);
+  }
   const dirs = ['dev', 'proc', 'sys', 'run', 'tmp', 'var', 'root', 'mnt', 'home', 'opt', 'srv', 'etc', 'usr', 'usr/bin', 'nimbus', 'nimbus/bin',
     'nimbus/modules', '.nimbus', '.nimbus/share'];
   return [
@@ -88,9 +91,10 @@ export function initramfsEntries(inputs: ImageInputs): CpioEntry[] {
     { name: 'lib', type: 'symlink', target: 'usr/lib' },
     { name: 'lib64', type: 'symlink', target: 'usr/lib64' },
     { name: 'nimbus/bin/busybox', type: 'file', data: readFileSync(inputs.busybox), mode: 0o755 },
-    ...applets.map((a): CpioEntry => ({ name: `nimbus/bin/${a}`, type: 'symlink', target: 'busybox' })),
-    // Without the host userland, /bin/sh and friends are busybox.
-    ...applets.map((a): CpioEntry => ({ name: `usr/bin/${a}`, type: 'symlink', target: '/nimbus/bin/busybox' })),
+    // The shell is enough: busybox sh runs applets itself. Fewer files = a faster initramfs unpack
+    // (~0.1 s of CPU under TCG for 800 links); without the host userland init installs the links.
+    { name: 'nimbus/bin/sh', type: 'symlink', target: 'busybox' },
+    { name: 'usr/bin/sh', type: 'symlink', target: '/nimbus/bin/busybox' },
     { name: 'etc/passwd', type: 'file', data: 'root:x:0:0:root:/root:/bin/sh\n' },
     { name: 'etc/group', type: 'file', data: 'root:x:0:\ntty:x:5:\n' },
     { name: 'init', type: 'file', data: initScript(), mode: 0o755 },

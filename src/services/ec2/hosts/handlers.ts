@@ -3,9 +3,12 @@ import type { Ec2Deps, Scope } from '../deps.ts';
 import { applyFilters, type FilterInput } from '../domain/filters.ts';
 import { paginate } from '../domain/paginate.ts';
 import {
-  IncorrectInstanceState, InvalidHostConfiguration, InvalidHostIDNotFound, InvalidParameterCombination, InvalidParameterValue, InvalidZoneNotFound,
+  HostLimitExceeded, IncorrectInstanceState, InvalidHostConfiguration, InvalidHostIDNotFound, InvalidParameterCombination, InvalidParameterValue, InvalidZoneNotFound,
   MissingParameter,
 } from '../errors.ts';
+
+/** Most Dedicated Hosts one AllocateHosts call may create (AWS limits them by a per-family quota). */
+const MAX_HOSTS_PER_CALL = 100;
 import { findInstances } from '../instances/describe.ts';
 import { resolveTenancy } from '../instances/placement.ts';
 import { ensureDefaultVpc } from '../network.ts';
@@ -97,6 +100,8 @@ export function hostHandlers(d: Ec2Deps) {
       const config = configOf(d, input.InstanceType, input.InstanceFamily);
       const quantity = input.Quantity ?? 1;
       if (!Number.isInteger(quantity) || quantity < 1) throw new InvalidParameterValue(`Value (${quantity}) for parameter quantity is invalid. Expected a positive integer.`);
+      // Issue 8 (hardening): one call must not create millions of rows. AWS: a per-family Dedicated Host quota.
+      if (quantity > MAX_HOSTS_PER_CALL) throw new HostLimitExceeded(`Cannot allocate ${quantity} hosts: at most ${MAX_HOSTS_PER_CALL} Dedicated Hosts per request.`);
       const auto = onOff(input.AutoPlacement, 'AutoPlacement', 'off');
       const recovery = onOff(input.HostRecovery, 'HostRecovery', 'off');
       if (input.ClientToken) {
