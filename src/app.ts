@@ -8,6 +8,7 @@ import { randomIds, type IdSource } from './core/ids.ts';
 import type { Logger } from './core/log.ts';
 import type { Driver, DriverCapabilities } from './drivers/driver.ts';
 import { ProcessDriver } from './drivers/process/index.ts';
+import { VmDriver } from './drivers/vm/index.ts';
 import { ComputeEngine } from './engines/compute/engine.ts';
 import { openBilling } from './engines/billing/index.ts';
 import { QueueEngine } from './engines/queue/index.ts';
@@ -71,12 +72,18 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
   const db = openDb(config.inMemory ? ':memory:' : join(dataDir, 'state.db'));
   const { base, prefix } = parseCidr(config.vpcCidr);
   const gateway = intToIp(base + 1);
-  const driver: Driver = new ProcessDriver({
-    dataDir, log, namePrefix: config.namePrefix, bridge: { name: `${config.namePrefix}-br0`, gatewayCidr: `${gateway}/${prefix}` },
-    metadataAddress: config.metadataAddress, forcePlain: config.plainProcesses,
-    hide: config.credentialsFile ? [config.credentialsFile] : [], // issue 8: instances never read the credentials
+  const bridge = { name: `${config.namePrefix}-br0`, gatewayCidr: `${gateway}/${prefix}` };
+  const hide = config.credentialsFile ? [config.credentialsFile] : []; // issue 8: instances never read the credentials
+  // --driver vm / NIMBUS_DRIVER=vm: QEMU microvms. Asked for explicitly, so a host that cannot run them
+  // (no QEMU, no guest kernel, not root) fails start-up with the install command (VmUnavailableError).
+  const driver: Driver = config.driver === 'vm'
+    ? new VmDriver({ dataDir, log, namePrefix: config.namePrefix, bridge, metadataAddress: config.metadataAddress, hide })
+    : new ProcessDriver({ dataDir, log, namePrefix: config.namePrefix, bridge, metadataAddress: config.metadataAddress, forcePlain: config.plainProcesses, hide });
+  const capabilities = await driver.init().catch(async (err: Error) => {
+    await driver.shutdown({ stopWorkloads: true }).catch(() => undefined);
+    db.close();
+    throw err;
   });
-  const capabilities = await driver.init();
   try {
     return await assemble(config, log, clock, ids, dataDir, db, driver, capabilities, gateway);
   } catch (err) {

@@ -14,7 +14,7 @@ import { parseArgs } from './args.ts';
 const HELP = `nimbus — a local AWS-compatible compute cloud
 
 Usage:
-  nimbus up [--port 4566] [--host 127.0.0.1] [--data-dir ./.nimbus] [--in-memory] [--plain] [--max-instances N] [--clock-speed N]
+  nimbus up [--port 4566] [--host 127.0.0.1] [--data-dir ./.nimbus] [--in-memory] [--plain] [--driver process|vm] [--max-instances N] [--clock-speed N]
             [--strict-sigv4] [--credentials FILE]
   nimbus down [--data-dir ./.nimbus]           stop the server started from that data dir
   nimbus status [--endpoint URL]               show services, driver and instances
@@ -32,6 +32,8 @@ function configFrom(flags: Record<string, string | true>): NimbusConfig {
   if (typeof flags['data-dir'] === 'string') over.dataDir = resolve(flags['data-dir']);
   if (flags['in-memory']) over.inMemory = true;
   if (flags.plain) over.plainProcesses = true;
+  if (flags.driver === 'vm' || flags.driver === 'process') over.driver = flags.driver;
+  else if (flags.driver !== undefined) throw new Error(`--driver must be process or vm (got ${String(flags.driver)})`);
   if (typeof flags['max-instances'] === 'string') over.maxInstances = Number(flags['max-instances']);
   if (typeof flags.region === 'string') over.region = flags.region;
   if (typeof flags['clock-speed'] === 'string') over.clockSpeed = Number(flags['clock-speed']);
@@ -60,7 +62,7 @@ async function up(flags: Record<string, string | true>): Promise<void> {
     `  state:    ${config.inMemory ? 'in memory (lost on exit)' : join(config.dataDir, 'state.db')}`,
     `  services: ${nimbus.registry.services.map((s) => s.name).join(', ')}`,
     `  console:  ${nimbus.endpoint}/_nimbus/console`,
-    `  driver:   ${caps.driver} (isolation: ${caps.isolation}; limits: ${caps.resourceLimits ? `cgroups v${caps.cgroupVersion}` : 'none'}; private network: ${caps.privateNetwork ? 'yes' : 'no'}; security groups: ${caps.firewall ? 'enforced' : 'not enforced'})`,
+    `  driver:   ${caps.driver} (isolation: ${caps.isolation}; limits: ${caps.resourceLimits ? (caps.cgroupVersion ? `cgroups v${caps.cgroupVersion}` : 'VM size') : 'none'}; private network: ${caps.privateNetwork ? 'yes' : 'no'}; security groups: ${caps.firewall ? 'enforced' : 'not enforced'})`,
     `  instances: ${nimbus.reconciled.adopted} adopted, ${nimbus.reconciled.rebooted} booted again, ${nimbus.reconciled.finished} transitions finished`,
     `  auth:     ${config.strictSigV4 ? 'strict SigV4 (signatures verified)' : 'permissive (any access key; 12-digit key id = account)'}${nimbus.credentials.source ? `; ${nimbus.credentials.size} key(s) from ${nimbus.credentials.source}` : ''}`,
     ...(config.clockSpeed !== 1 ? [`  clock:    simulated, ${config.clockSpeed}× real time (nimbus clock; nimbus clock advance 30d)`] : []),

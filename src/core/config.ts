@@ -7,7 +7,8 @@ export interface NimbusConfig {
   dataDir: string;
   /** Keep state in memory only (instance files still go to a temporary data dir). */
   inMemory: boolean;
-  driver: 'process';
+  /** How instances are isolated: 'process' (namespaces + cgroups) or 'vm' (QEMU microvm; NIMBUS_DRIVER=vm, nimbus up --driver vm). */
+  driver: 'process' | 'vm';
   /** Force the process driver's plain-child mode even as root (no isolation). */
   plainProcesses: boolean;
   region: string;
@@ -43,7 +44,7 @@ export function defaultConfig(overrides: Partial<NimbusConfig> = {}): NimbusConf
     port: Number(env.NIMBUS_PORT ?? 4566),
     dataDir: resolve(env.NIMBUS_DATA_DIR ?? '.nimbus'),
     inMemory: env.NIMBUS_IN_MEMORY === '1',
-    driver: 'process',
+    driver: env.NIMBUS_DRIVER === 'vm' ? 'vm' : 'process',
     plainProcesses: env.NIMBUS_PLAIN_PROCESSES === '1',
     region: env.NIMBUS_REGION ?? env.AWS_REGION ?? 'us-east-1',
     vpcCidr: env.NIMBUS_VPC_CIDR ?? '172.31.0.0/16',

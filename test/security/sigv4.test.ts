@@ -181,7 +181,12 @@ describe('strict SigV4', () => {
     const who = JSON.parse((await cli(BOB, 'sts', 'get-caller-identity')).stdout);
     assert.equal(who.Account, BOB.account);
     const queues = JSON.parse((await cli(ALICE, 'sqs', 'list-queues')).stdout);
-    assert.ok(queues.QueueUrls.some((u: string) => u.endsWith('/111111111111/signed')));
+    const url = queues.QueueUrls.find((u: string) => u.endsWith('/111111111111/signed'));
+    assert.ok(url);
+    // Query-protocol SQS posts to the queue URL's path: a signed path other than '/'.
+    const sent = JSON.parse((await cli(ALICE, 'sqs', 'send-message', '--queue-url', url, '--message-body', 'from the cli: ü & +')).stdout);
+    assert.ok(sent.MessageId);
+    await assert.rejects(cli(BOB, 'sqs', 'send-message', '--queue-url', url, '--message-body', 'x'), (err: { stderr: string }) => /AccessDenied/.test(err.stderr));
     await assert.rejects(cli(WRONG, 'sqs', 'list-queues'), (err: { stderr: string }) => /SignatureDoesNotMatch/.test(err.stderr));
     await assert.rejects(cli(STRANGER, 'ec2', 'describe-regions'), (err: { stderr: string }) => /AuthFailure/.test(err.stderr));
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../core/log.ts';
@@ -14,7 +14,8 @@ import { seedArchive } from './seed.ts';
 // before printing anything (seen on the machine this was written on: QEMU rejects MSR 0x10a with
 // -cpu host, and with it masked the kernel stops in early boot). So "auto" boots the real image once
 // with KVM and a deadline; if it does not reach "ready" the driver uses TCG. The verdict is cached
-// per host boot, QEMU version and image (<data dir>/vm-image/kvm-probe.json).
+// per host boot, QEMU version and guest kernel in /run/nimbus-vm-kvm-probe.json (tmpfs: a host
+// reboot, a new QEMU or a new kernel probe again; data dirs share it, so tests pay the probe once).
 
 export interface AccelChoice {
   accel: 'kvm' | 'tcg';
@@ -27,23 +28,23 @@ export interface AccelChoice {
 interface ProbeRecord {
   bootId: string;
   qemu: string;
-  image: string;
+  kernel: string;
   ok: boolean;
   why: string;
   ms?: number;
 }
 
 export async function decideAccel(o: {
-  requested: 'auto' | 'kvm' | 'tcg'; qemu: string; qemuVersion: string; image: VmImage; cacheDir: string; log: Logger; tscKhz?: number;
+  requested: 'auto' | 'kvm' | 'tcg'; qemu: string; qemuVersion: string; image: VmImage; log: Logger; tscKhz?: number; cacheFile?: string;
 }): Promise<AccelChoice> {
   if (o.requested === 'tcg') return { accel: 'tcg', why: 'NIMBUS_VM_ACCEL=tcg' };
   if (o.requested === 'kvm') return { accel: 'kvm', why: 'NIMBUS_VM_ACCEL=kvm (not probed)' };
   if (!kvmAccessible()) return { accel: 'tcg', why: '/dev/kvm is missing or not accessible' };
-  const file = join(o.cacheDir, 'kvm-probe.json');
-  const key = { bootId: bootId(), qemu: o.qemuVersion, image: o.image.key };
+  const file = o.cacheFile ?? '/run/nimbus-vm-kvm-probe.json';
+  const key = { bootId: bootId(), qemu: o.qemuVersion, kernel: kernelId(o.image) };
   try {
     const rec = JSON.parse(readFileSync(file, 'utf8')) as ProbeRecord;
-    if (rec.bootId === key.bootId && rec.qemu === key.qemu && rec.image === key.image) {
+    if (rec.bootId === key.bootId && rec.qemu === key.qemu && rec.kernel === key.kernel) {
       return rec.ok ? { accel: 'kvm', why: rec.why, probeMs: rec.ms, cached: true } : { accel: 'tcg', why: rec.why, cached: true };
     }
   } catch {
@@ -62,6 +63,15 @@ export async function decideAccel(o: {
     /* read-only data dir: probe again next time */
   }
   return r.ok ? { accel: 'kvm', why: rec.why, probeMs: r.ms } : { accel: 'tcg', why: rec.why };
+}
+
+function kernelId(image: VmImage): string {
+  try {
+    const s = statSync(image.kernel);
+    return `${image.release}:${s.size}`;
+  } catch {
+    return image.release;
+  }
 }
 
 /** Boots the image once without network or share and waits for "ready" (the probe seed powers off after). */

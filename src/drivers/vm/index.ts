@@ -51,6 +51,8 @@ export interface VmDriverOptions {
   bootTimeoutMs?: number;
   /** Another driver shares the bridge: it is never deleted by this one. */
   sharedBridge?: boolean;
+  /** Host paths guests must not see through the shared userland (the data dir is always hidden). */
+  hide?: string[];
 }
 
 /** The VM driver cannot run on this host; the message names what is missing and how to install it. */
@@ -169,7 +171,7 @@ export class VmDriver implements Driver {
     }
     this.tools = tools;
     this.accelChoice = await decideAccel({
-      qemu: tools.qemu, qemuVersion: tools.qemuVersion, image: this.image, cacheDir: join(this.dataDir, 'vm-image'), log: this.opts.log,
+      qemu: tools.qemu, qemuVersion: tools.qemuVersion, image: this.image, log: this.opts.log,
       requested: this.opts.accel ?? (process.env.NIMBUS_VM_ACCEL as 'auto' | 'kvm' | 'tcg' | undefined) ?? 'auto',
       tscKhz: (this.tscKhz = hostTscKhz()),
     });
@@ -296,7 +298,8 @@ export class VmDriver implements Driver {
   private async startVirtiofsd(runDir: string, socket: string, vols: VolumeState[]): Promise<{ child: ChildProcess; start: number }> {
     const t = this.tools!;
     const script = join(runDir, 'virtiofsd.sh');
-    await writeFile(script, virtiofsdScript(t, join(runDir, 'share'), socket, vols), { mode: 0o700 });
+    const hidden = [this.dataDir, ...(this.opts.hide ?? []).map((p) => resolve(p))];
+    await writeFile(script, virtiofsdScript(t, join(runDir, 'share'), socket, vols, hidden), { mode: 0o700 });
     const child = await spawnLogged(t.unshare, ['--mount', '--propagation', 'private', t.sh, script], join(runDir, 'virtiofsd.log'));
     const deadline = Date.now() + 10_000;
     while (!existsSync(socket)) {

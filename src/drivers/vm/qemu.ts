@@ -66,7 +66,7 @@ const SHARED_HOST_DIRS = ['usr', 'opt', 'srv', 'home', 'etc'];
  * (read-only binds of the host userland) and vols/<tag> (read-write binds of the volumes, added and
  * removed later with nsenter into this namespace). virtiofsd chroots into the share.
  */
-export function virtiofsdScript(tools: VmTools, share: string, socket: string, volumes: { tag: string; hostPath: string }[]): string {
+export function virtiofsdScript(tools: VmTools, share: string, socket: string, volumes: { tag: string; hostPath: string }[], hide: string[] = []): string {
   const v = tools.virtiofsd!;
   const daemon = v.flavour === 'rust'
     ? [v.path, '--socket-path', socket, '--shared-dir', share, '--sandbox', 'chroot', '--cache', 'auto']
@@ -82,6 +82,11 @@ export function virtiofsdScript(tools: VmTools, share: string, socket: string, v
     '  mount --bind "/$x" "$d/host/$x"',
     '  mount -o remount,bind,ro "$d/host/$x"',
     'done',
+    // Hidden paths (the data dir, the credentials file) under a shared directory: covered by an
+    // empty, unreadable tmpfs (directories) or /dev/null (files), as the process driver does.
+    ...hide.filter((p) => SHARED_HOST_DIRS.some((x) => p.startsWith(`/${x}/`))).flatMap((p) => [
+      `if [ -d ${sq(p)} ]; then mount -t tmpfs -o ro,size=4k,mode=000 nimbus-hide "$d/host"${sq(p)}; elif [ -e ${sq(p)} ]; then mount --bind /dev/null "$d/host"${sq(p)}; fi`,
+    ]),
     ...volumes.flatMap((vol) => [`mkdir "$d/vols/${vol.tag}"`, `mount --bind ${sq(vol.hostPath)} "$d/vols/${vol.tag}"`]),
     `exec ${daemon.map(sq).join(' ')}`,
     '',
