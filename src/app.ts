@@ -297,7 +297,7 @@ async function assemble(
   const server = await startGateway({
     registry, clock, ids, log, defaultRegion: config.region, host: config.host, port: config.port,
     auth, limits: { maxBodyBytes: config.maxBodyBytes }, workloadCidr: capabilities.privateNetwork ? config.vpcCidr : undefined,
-    internal: internalRoutes({ registry, capabilities, compute, store: ec2Deps.store, config, extra: [sns.internalRoutes, lambda.internalRoutes, elbv2.internalRoutes, ec2.internalRoutes, clockRoute(clock), billRoute(billing, clock), consoleRoute({ stats: (id) => compute.driver.stats(id) })] }),
+    internal: internalRoutes({ registry, capabilities, compute, store: ec2Deps.store, config, extra: [sns.internalRoutes, lambda.internalRoutes, elbv2.internalRoutes, ec2.internalRoutes, clockRoute(clock), billRoute(billing, clock), consoleRoute({ stats: (id) => compute.driver.stats(id), credentials: () => credentials.workloadCredentials('000000000000') })] }),
   });
   const extraServers: Server[] = [];
   if (capabilities.privateNetwork && config.host !== '0.0.0.0') {

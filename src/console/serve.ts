@@ -34,6 +34,11 @@ export interface ConsoleRouteOptions {
   dist?: string;
   /** An instance's cgroup counters (the compute driver's stats), for the memory graph. */
   stats?: (instanceId: string) => Promise<WorkloadStats | undefined>;
+  /**
+   * Keys the console signs its SDK calls with (so it works in strict SigV4 mode too). Served only on the admin
+   * listener, which instances cannot reach (/_nimbus/* answers 403 to the VPC range).
+   */
+  credentials?: () => { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 export function consoleRoute(opts: ConsoleRouteOptions = {}): InternalRoute {
@@ -51,6 +56,9 @@ export function consoleRoute(opts: ConsoleRouteOptions = {}): InternalRoute {
     if (stats) {
       const s = opts.stats ? await opts.stats(stats[1]!).catch(() => undefined) : undefined;
       return s ? json(200, s) : json(404, { message: `no statistics for ${stats[1]} (not running, or no cgroup in this mode)` });
+    }
+    if (rest === '/api/credentials') {
+      return opts.credentials ? json(200, opts.credentials()) : json(404, { message: 'no console credentials' });
     }
     if (rest.startsWith('/api/')) return json(404, { message: 'Not Found' });
     // A path with a file extension is a file of the bundle; anything else is a client route → index.html.

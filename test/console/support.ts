@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildConsoleIfStale } from '../../scripts/console-build.mjs';
 import { eventually, startTestNimbus, type TestNimbus } from '../support/nimbus.ts';
+import type { NimbusConfig } from '../../src/core/config.ts';
 
 // Browser tests of the web console: a real Nimbus (test bridge and range), the console bundle built by Vite, and
 // Debian's chromium driven by playwright-core (bootstrap --test installs it as root).
@@ -23,12 +24,12 @@ export interface ConsoleTest {
   close(): Promise<void>;
 }
 
-export async function startConsoleTest(opts: { width?: number; height?: number } = {}): Promise<ConsoleTest> {
+export async function startConsoleTest(opts: { width?: number; height?: number; config?: Partial<NimbusConfig> } = {}): Promise<ConsoleTest> {
   if (!buildConsoleIfStale()) throw new Error('the web console did not build (npm run console:build)');
   // Live graphs within seconds: 1-s metric collection and fast load balancer health checks.
   process.env.NIMBUS_METRICS_PERIOD ??= '1';
   process.env.NIMBUS_ELB_HEALTH_SCALE ??= '0.1';
-  const t = await startTestNimbus();
+  const t = await startTestNimbus(opts.config);
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });

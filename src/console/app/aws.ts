@@ -1,9 +1,20 @@
 // The real AWS SDK v3 clients, bundled for the browser. The console is served by Nimbus, so the endpoint is the
-// page's own origin (same origin: no CORS) and any static credentials will do.
+// page's own origin (same origin: no CORS). Calls are signed with keys Nimbus hands the console
+// (/_nimbus/console/api/credentials, admin listener only), so the console works in strict SigV4 mode too.
 
 export const REGION = 'us-east-1';
 
 type ClientCtor<T> = new (config: any) => T;
+type Keys = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+let keys: Promise<Keys> | undefined;
+/** The console's keys, fetched once; static ones if this Nimbus does not hand any out (permissive mode accepts them). */
+function consoleKeys(): Promise<Keys> {
+  keys ??= fetch('/_nimbus/console/api/credentials')
+    .then((r) => (r.ok ? (r.json() as Promise<Keys>) : Promise.reject(new Error(`HTTP ${r.status}`))))
+    .catch(() => ({ accessKeyId: 'console', secretAccessKey: 'console' }));
+  return keys;
+}
 const clients = new Map<unknown, unknown>();
 
 /** One shared client per SDK client class, pointed at this Nimbus. */
@@ -13,7 +24,7 @@ export function client<T>(Ctor: ClientCtor<T>): T {
     c = new Ctor({
       endpoint: window.location.origin,
       region: REGION,
-      credentials: { accessKeyId: 'console', secretAccessKey: 'console' },
+      credentials: consoleKeys,
       maxAttempts: 1,
     });
     clients.set(Ctor, c);
