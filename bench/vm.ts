@@ -118,7 +118,7 @@ async function main() {
       if ('skipped' in r) continue;
       const label = accel.toUpperCase();
       rows.push([`driver, ${label}: start() → guest ready`, ms(percentile(r.ready, 50)), ms(percentile(r.ready, 95)), String(r.ready.length), 'tap+nft+virtiofsd+QEMU+kernel+init+agent']);
-      rows.push([`driver, ${label}: start() → HTTP 200 (busybox httpd)`, ms(percentile(r.serving, 50)), ms(percentile(r.serving, 95)), String(r.serving.length), 'user data fetched from IMDS… (refused: seed copy)']);
+      rows.push([`driver, ${label}: start() → HTTP 200 (busybox httpd)`, ms(percentile(r.serving, 50)), ms(percentile(r.serving, 95)), String(r.serving.length), 'no IMDS server here: the init falls back to the seed copy']);
     }
     const api = await apiRun(join(dataDir, 'api'));
     rows.push([`API, ${kvm.accel.toUpperCase()}: RunInstances → HTTP 200 on private IP`, ms(percentile(api, 50)), ms(percentile(api, 95)), String(api.length), 'nimbus up --driver vm; user data from IMDS']);

@@ -29,6 +29,12 @@ const wanted = { ip: 'iproute2', nft: 'nftables', unshare: 'util-linux', nsenter
 // chromium: the web console's browser tests (playwright-core drives /usr/bin/chromium).
 // busybox-static: the ECS tests build their container images from it.
 const testWanted = { chromium: 'chromium', busybox: 'busybox-static', aws: 'awscli', python3: 'python3', autoconf: 'autoconf', automake: 'automake', libtoolize: 'libtool', cmake: 'cmake', make: 'make', 'g++': 'g++' };
+// The VM driver (issue 8): QEMU, a guest kernel and a static busybox, ~300 MB, so never by default.
+// NIMBUS_DRIVER=vm (or --driver vm) prints the command when something is missing; NIMBUS_TEST_VM=1
+// with --test installs them, so the VM tests run instead of skipping (CI stays fast without them).
+const vmPackages = ['qemu-system-x86', 'linux-image-cloud-amd64', 'busybox-static'];
+const vmWanted = process.env.NIMBUS_DRIVER === 'vm' || process.argv.includes('--driver=vm') || process.argv.join(' ').includes('--driver vm');
+const vmForTests = forTests && process.env.NIMBUS_TEST_VM === '1';
 const need = new Set();
 const has = (pkg) => spawnSync('dpkg', ['-s', pkg], { stdio: 'ignore' }).status === 0;
 if (isDebian) {
@@ -37,6 +43,9 @@ if (isDebian) {
     for (const pkg of Object.values(testWanted)) if (!has(pkg)) need.add(pkg);
     if (!has('python3-boto3')) need.add('python3-boto3');
   }
+  const vmMissing = vmPackages.filter((p) => !has(p));
+  if (vmForTests) for (const pkg of vmMissing) need.add(pkg);
+  else if (vmWanted && vmMissing.length) log(`the vm driver needs: ${isRoot ? '' : 'sudo '}apt-get install -y ${vmPackages.join(' ')}`);
 }
 if (need.size) {
   if (!isRoot) {

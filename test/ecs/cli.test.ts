@@ -42,7 +42,7 @@ describe('ECS on Fargate through the AWS CLI', { skip: containerSkip || (!exists
       family: 'hello', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
       executionRoleArn: 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole',
       containerDefinitions: [{
-        name: 'hello', image: 'public.ecr.aws/nimbus/hello:1', essential: true, portMappings: [{ containerPort: 80, protocol: 'tcp' }], stopTimeout: 2,
+        name: 'hello', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1', essential: true, portMappings: [{ containerPort: 80, protocol: 'tcp' }], stopTimeout: 2,
         command: ['sh', '-c', 'echo "serving on $(hostname)"; exec httpd -f -p 80 -h /www'],
         logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/hello', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' } },
       }],
@@ -52,6 +52,11 @@ describe('ECS on Fargate through the AWS CLI', { skip: containerSkip || (!exists
     await aws('ecs', 'create-cluster', '--cluster-name', 'cli');
     await aws('ecs', 'create-service', '--cluster', 'cli', '--service-name', 'hello', '--task-definition', 'hello', '--desired-count', '2', '--launch-type', 'FARGATE',
       '--network-configuration', `awsvpcConfiguration={subnets=[${subnets.join(',')}],securityGroups=[${sg}],assignPublicIp=ENABLED}`);
+    // The CLI's waiter polls every 15 s: wait for the steady state first so its first poll succeeds.
+    await eventually(async () => {
+      const s = (await aws('ecs', 'describe-services', '--cluster', 'cli', '--services', 'hello')).services[0];
+      return s.runningCount === 2 && s.deployments.length === 1;
+    }, 'two tasks running', 30_000, 500);
     await aws('ecs', 'wait', 'services-stable', '--cluster', 'cli', '--services', 'hello');
     const svc = (await aws('ecs', 'describe-services', '--cluster', 'cli', '--services', 'hello')).services[0];
     assert.equal(svc.runningCount, 2);

@@ -80,7 +80,7 @@ describe('ECS on Fargate: tasks', () => {
   test('a Fargate task runs in its own sandbox with its own IP, logs to CloudWatch, stops on StopTask', skip, async () => {
     const td = await register([
       web(),
-      { name: 'sidecar', image: 'busybox-web:1', essential: false, command: ['sh', '-c', 'echo "sidecar up on $(hostname)"; wget -q -O - http://127.0.0.1/; sleep 1000'],
+      { name: 'sidecar', image: 'busybox-web:1', essential: false, command: ['sh', '-c', 'echo "sidecar up on $(hostname)"; until wget -q -O - http://127.0.0.1/ 2>/dev/null; do sleep 0.05; done; sleep 1000'],
         stopTimeout: 1, logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } } },
     ]);
     const t0 = performance.now();
@@ -131,6 +131,21 @@ describe('ECS on Fargate: tasks', () => {
     assert.ok(usage, 'the task was metered');
     assert.equal(usage.vcpu, 0.25);
     assert.ok(usage.end_ms !== null, 'the interval closed when the task stopped');
+  });
+
+  test('security groups are enforced on the task\'s interface; a rule added later applies to the running task', skip, async () => {
+    const closed = (await n.ec2.send(new CreateSecurityGroupCommand({ GroupName: 'closed', Description: 'no ingress', VpcId: (await defaultNetwork(n.ec2)).vpc }))).GroupId!;
+    const td = await register([web({ logConfiguration: undefined })], 'guarded');
+    const r = await n.ecs.send(new RunTaskCommand({
+      cluster, taskDefinition: td.taskDefinition!.taskDefinitionArn!, launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: [closed] } },
+    }));
+    const t = await waitTask(n.ecs, cluster, r.tasks![0]!.taskArn!, (x) => x.lastStatus === 'RUNNING', 'RUNNING');
+    const ip = taskIp(t)!;
+    assert.equal(await httpGet(`http://${ip}/`, 500), undefined, 'a new group admits nothing');
+    await n.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: closed, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    assert.equal((await eventually(() => httpGet(`http://${ip}/`, 500), 'admitted after the rule was added', 10_000)).status, 200);
+    await n.ecs.send(new StopTaskCommand({ cluster, task: t.taskArn! }));
+    await waitTask(n.ecs, cluster, t.taskArn!, (x) => x.lastStatus === 'STOPPED', 'STOPPED');
   });
 
   test('an essential container exiting stops the task with its exit code', skip, async () => {

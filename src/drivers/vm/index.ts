@@ -28,6 +28,9 @@ import { decodeToken, encodeToken, readState, writeState, type VmState, type Vol
 // on the Nimbus bridge, security groups in a host-side nftables table, the host userland and the
 // volumes over one virtio-fs share, and a small agent inside for exec (see image/guest.ts).
 //
+// Boots are queued to one per host core (NIMBUS_VM_MAX_BOOTS): under TCG a boot is pure CPU, so ten
+// at once only make every one of them late.
+//
 // LIMITATIONS
 // - Volumes stay host directories (as everywhere in Nimbus: CreateImage copies them, the process
 //   driver binds them) and reach the guest over virtio-fs, not as virtio block devices.
@@ -37,6 +40,9 @@ import { decodeToken, encodeToken, readState, writeState, type VmState, type Vol
 //   numbers are under /run/nimbus/proc. stats() memory is QEMU's resident memory, CPU is QEMU's CPU
 //   time (under TCG that includes the emulation).
 // - nimbus ssh gives `sh -i` without a terminal (no job control, no full-screen programs).
+// - A reboot from inside the guest (reboot=t, -no-reboot) ends the VM like a power-off: the instance
+//   stops, as with the process driver when its init exits.
+// - KVM only after a probe VM booted; otherwise TCG (~1.4 s to boot, CPU-heavy work many times slower).
 // - Security groups between instances need br_netfilter (bridge-nf-call-iptables=1); without it only
 //   traffic from the host (API, load balancers) is filtered, and a warning says so.
 
@@ -109,6 +115,11 @@ export class VmDriver implements Driver {
   private closed = false;
   private dataDir: string;
   private table: string;
+  /**
+   * Boots at once. Under TCG a boot is ~1 s of pure CPU: ten at once on two cores take as long as ten
+   * in a row, but every one of them finishes last. Queued, each VM is up as early as possible.
+   */
+  private boots = new Semaphore(Number(process.env.NIMBUS_VM_MAX_BOOTS ?? 0) || availableParallelism());
 
   constructor(private opts: VmDriverOptions) {
     this.dataDir = resolve(opts.dataDir);
@@ -243,6 +254,10 @@ export class VmDriver implements Driver {
     let fsChild: ChildProcess | undefined;
     let qemu: ChildProcess | undefined;
     let netAdded = false;
+    let releaseBoot = () => {};
+    const t0 = performance.now();
+    const phases: Record<string, number> = {};
+    const mark = (name: string) => (phases[name] = Math.round(performance.now() - t0));
     try {
       await rm(runDir, { recursive: true, force: true });
       await mkdir(join(runDir, 'share'), { recursive: true, mode: 0o700 });
@@ -263,6 +278,7 @@ export class VmDriver implements Driver {
       ]);
       fsChild = fs?.child;
       if (fs) vmState.virtiofsd = { pid: fs.child.pid!, start: fs.start };
+      mark('host');
       // Shut down meanwhile (Nimbus stopping): nothing may be left running behind shutdown().
       if (this.closed) throw new Error('vm driver is shut down');
       const args = qemuArgs({
@@ -272,16 +288,24 @@ export class VmDriver implements Driver {
       });
       // NIMBUS_VM_QEMU_ARGS: extra QEMU arguments (experiments: a -cpu model, tracing), appended last.
       const extra = (process.env.NIMBUS_VM_QEMU_ARGS ?? '').split(/\s+/).filter(Boolean);
+      releaseBoot = await this.boots.acquire();
+      if (this.closed) throw new Error('vm driver is shut down');
+      mark('queued');
       qemu = await spawnLogged(tools.qemu, [...args, ...extra], join(state, 'qemu.log'));
       vmState.qemu = { pid: qemu.pid!, start: (await processStart(qemu.pid!)) ?? 0 };
       await writeState(runDir, vmState);
+      mark('qemu');
       await this.waitReady(qemu, consoleFile, vmState, join(state, 'qemu.log'));
+      releaseBoot();
+      mark('ready');
+      this.opts.log.debug({ id: spec.id, ms: phases }, 'vm driver: booted');
       if (this.closed) throw new Error('vm driver is shut down');
       const vm = this.track(spec, runDir, vmState, qemu);
       vm.ruleset = vmChain(this.table, names.chain, spec.ingress, this.gateway, AGENT_PORT);
       this.vms.set(spec.id, vm);
       return { id: spec.id, pid: vmState.qemu.pid, token: vm.token };
     } catch (err) {
+      releaseBoot();
       for (const c of [qemu, fsChild]) {
         try {
           if (c?.pid && c.exitCode === null && c.signalCode === null) process.kill(c.pid, 'SIGKILL');
@@ -643,6 +667,29 @@ export class VmDriver implements Driver {
     if (this.nft) await run(this.tools.nft!, ['delete', 'table', 'inet', this.table]);
     await rm(this.runRoot, { recursive: true, force: true });
     if (!this.opts.sharedBridge && (await bridgePorts(this.opts.bridge.name)).length === 0) await deleteBridge(this.tools.ip, this.opts.bridge.name);
+  }
+}
+
+class Semaphore {
+  private waiting: (() => void)[] = [];
+  private free: number;
+
+  constructor(size: number) {
+    this.free = Math.max(1, size);
+  }
+
+  /** Resolves with a release function (idempotent) once a slot is free. */
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((r) => this.waiting.push(r));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
   }
 }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { sq } from '../process/run.ts';
+import { HOST_DIRS } from './image/guest.ts';
 import type { VmTools } from './probe.ts';
 
 // The processes of one VM: virtiofsd (the shared directory) and qemu-system-x86_64 -M microvm.
@@ -57,8 +58,8 @@ export function kernelCmdline(o: { ip?: string; gateway?: string; tscKhz?: numbe
   ].filter(Boolean).join(' ');
 }
 
-/** Host directories (top level) the guest sees read-only, from the host root. */
-const SHARED_HOST_DIRS = ['usr', 'opt', 'srv', 'home', 'etc'];
+/** Host directories (top level) the guest sees read-only: bound in by init, /etc as an overlay. */
+const SHARED_HOST_DIRS = [...HOST_DIRS, 'etc'];
 
 /**
  * The shell that becomes virtiofsd, run under `unshare -m` so that every mount it makes lives in a

@@ -1,4 +1,4 @@
-import type { VolumeMount, WorkloadSpec } from '../driver.ts';
+import type { WorkloadSpec } from '../driver.ts';
 import { hostsFile, resolvConf } from '../process/init-script.ts';
 import { sq } from '../process/run.ts';
 import { cpio, type CpioEntry } from './image/cpio.ts';
@@ -16,7 +16,7 @@ export interface SeedPlan {
   metadataAddress: string;
   /** The virtio-fs share (host userland + volumes) is attached. */
   share: boolean;
-  /** Volume id → where it is bound inside the guest. */
+  /** Volumes: name under the share's vols/ → where it is bound inside the guest. */
   mounts: { tag: string; mountPath: string }[];
   probe?: boolean;
 }
@@ -29,11 +29,6 @@ export function envScript(spec: WorkloadSpec): string {
   const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: '/root', ...spec.env };
   env.PATH = `${env.PATH}:/nimbus/bin`;
   return Object.entries(env).filter(([k]) => ENV_NAME.test(k)).map(([k, v]) => `export ${k}=${sq(v)}\n`).join('');
-}
-
-/** A volume's name inside the volumes share (the volume id, made safe for a path component). */
-export function volumeTag(v: VolumeMount): string {
-  return v.volumeId.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
 export function seedArchive(p: SeedPlan): Buffer {

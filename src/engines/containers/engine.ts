@@ -109,6 +109,7 @@ export class ContainerEngine {
   }
 
   private ticking?: Promise<void>;
+  private firewallsAt = 0;
 
   /** One pass: container instances follow their EC2 instances, services converge, old stopped tasks go. */
   tick(): Promise<void> {
@@ -116,6 +117,10 @@ export class ContainerEngine {
       this.instances.reconcile();
       await this.scheduler.reconcileAll();
       this.pruneStopped();
+      if (Date.now() - this.firewallsAt >= 2000) {
+        this.firewallsAt = Date.now();
+        await this.runner.refreshFirewalls();
+      }
     })().finally(() => (this.ticking = undefined));
     return this.ticking;
   }

@@ -5,7 +5,8 @@ import type { HealthStatus } from './types.ts';
 // inside the container every `interval` seconds (first run one interval after start) with a `timeout`; `retries`
 // consecutive failures make the container UNHEALTHY, one success HEALTHY; failures during `startPeriod` do not count
 // until the first success. CMD-SHELL runs through /bin/sh -c, CMD directly, NONE disables the check.
-// `scale` multiplies the timings (NIMBUS_ECS_HEALTH_SCALE; 1 = AWS).
+// AWS: intervals of 5–300 s. Here: the same, × `scale` (NIMBUS_ECS_HEALTH_SCALE, default 1), because demos and tests
+// should not wait half a minute per check.
 
 export interface HealthCheckDef { command: string[]; interval: number; timeout: number; retries: number; startPeriod: number }
 

@@ -136,6 +136,9 @@ export function launchTasks(e: ContainerEngine, s: Scope, r: LaunchRequest): Lau
       containers: td.containerDefinitions.map((c) => ({
         name: c.name, containerArn: containerArn(s, r.cluster.name, id), image: c.image, lastStatus: 'PENDING' as const,
         healthStatus: c.healthCheck ? ('UNKNOWN' as const) : undefined,
+        // AWS: bridge mode maps hostPort (0 = an ephemeral port) to the container through Docker's bridge. Here: the
+        // task shares its instance's network namespace, so the host port is the container port, because there is no
+        // Docker bridge inside a Nimbus instance.
         networkBindings: awsvpc ? [] : c.portMappings.map((p) => ({ bindIP: '0.0.0.0', containerPort: p.containerPort, hostPort: p.hostPort || p.containerPort, protocol: p.protocol })),
         cpu: String(c.cpu ?? 0), memory: c.memory !== undefined ? String(c.memory) : undefined, memoryReservation: c.memoryReservation !== undefined ? String(c.memoryReservation) : undefined,
       })),

@@ -298,7 +298,8 @@ export class ServiceScheduler {
     const target = svc.lastCompletedTaskDefinition;
     if (cb.rollback && target && target !== d.taskDefinition) {
       const r = this.newDeployment(svc, target, `ECS deployment circuit breaker: rolling back to task definition ${target}.`);
-      // Tasks of the completed deployment still run that task definition: the rollback keeps them (no churn).
+      // AWS: the rollback is a new deployment of the last completed task definition. Here too, and tasks still running
+      // that task definition join it instead of being replaced, because replacing them would only churn healthy tasks.
       for (const t of this.tasksOf(svc)) {
         if (t.desiredStatus !== 'RUNNING' || isDone(t.lastStatus) || t.taskDefinitionArn !== target || t.deploymentId === r.id) continue;
         t.deploymentId = r.id;

@@ -96,6 +96,8 @@ export class TaskRunner {
         return this.failEarly(t, `CannotStartContainerError: ${caps.unavailableReason ?? 'no OCI runtime'} (Nimbus runs ECS tasks as OCI containers)`);
       }
       const td = this.taskDef(t);
+      // AWS: container-level memory/cpu are separate cgroups under the task's. Here: one cgroup per task with the task
+      // size (or the sum of its containers'), because the limits that matter for placement and billing are the task's.
       const sandbox = this.sandboxSpec(t);
       await mkdir(sandbox.stateDir, { recursive: true });
       const handle = await e.o.runtime.createSandbox(sandbox);
@@ -164,6 +166,21 @@ export class TaskRunner {
     };
   }
 
+  /**
+   * Security group rules of running awsvpc tasks, recomputed (membership and rule changes): only changed rulesets are
+   * applied. AWS: rule changes propagate within seconds. Here: at the next engine tick (≤ 2 s), because EC2's
+   * firewall refresh knows instances only.
+   */
+  async refreshFirewalls(): Promise<void> {
+    const net = this.e.ports.network;
+    if (!net) return;
+    for (const t of this.e.tasks.values()) {
+      if (t.lastStatus !== 'RUNNING' || !t.eni || !this.e.o.runtime.hasSandbox(t.id)) continue;
+      await this.e.o.runtime.setIngress(t.id, net.ingress(t, t.securityGroups ?? [], (g) => this.membersOf(g)))
+        .catch((err) => this.e.log.warn({ err, task: t.arn }, 'task firewall update failed'));
+    }
+  }
+
   /** Task IPs in a security group (source-group rules admit tasks too). */
   membersOf(groupId: string): string[] {
     return [...this.e.tasks.values()].filter((x) => x.eni && !isDone(x.lastStatus) && x.securityGroups?.includes(groupId)).map((x) => `${x.eni!.ip}/32`);
@@ -199,8 +216,9 @@ export class TaskRunner {
     const overrides = ((t.overrides.containerOverrides ?? []) as ContainerOverrideDoc[]);
     const baseEnv = {
       AWS_REGION: t.region, AWS_DEFAULT_REGION: t.region, AWS_EXECUTION_ENV: t.launchType === 'FARGATE' ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
+      // AWS: containers get role credentials from the task metadata endpoint (169.254.170.2). Here: static test
+      // credentials and AWS_ENDPOINT_URL pointing at Nimbus, because IAM roles are not assumed.
       AWS_ENDPOINT_URL: e.o.endpoint(), AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
-      ECS_CONTAINER_METADATA_URI_V4: `${e.o.endpoint()}/_nimbus/ecs/metadata/${t.id}`,
     };
     const pending = [...td.containerDefinitions];
     const deadline = Date.now() + 120_000;
@@ -402,7 +420,10 @@ export class TaskRunner {
     this.e.saveTask(t);
   }
 
-  /** Stop signal to every container (dependents first), SIGKILL after each one's stopTimeout. */
+  /**
+   * Stop signal (SIGTERM) to every container, SIGKILL after each one's stopTimeout.
+   * AWS: containers stop in reverse dependency order. Here: all at once, because each gets its own stopTimeout anyway.
+   */
   private async stopContainers(t: TaskDoc): Promise<void> {
     const td = this.e.taskDefinitions.get(t.taskDefinitionArn);
     const cap = t.launchType === 'FARGATE' ? 120 : Infinity;

@@ -130,7 +130,8 @@ export function eksHandlers(st: EksState, net: SubnetLookup, defaults: { kubecon
       if ([...st.profiles.values()].some((p) => p.clusterArn === c.arn)) throw new ResourceInUseException('Cluster has fargate profiles attached');
       c.status = 'DELETING';
       const shape = clusterShape(c);
-      // AWS takes minutes; nothing runs here, so the cluster is gone at once after this answer.
+      // AWS: DELETING for several minutes while the control plane goes. Here: gone right after this answer, because
+      // Nimbus runs no control plane (the user's cluster is left alone).
       st.clusters.delete(c.arn);
       st.store.deleteCluster(c.arn);
       return { cluster: shape };

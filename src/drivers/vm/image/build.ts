@@ -8,8 +8,9 @@ import { agentScript, initScript } from './guest.ts';
 
 // Builds the guest image once and caches it under <data dir>/vm-image/<key>/:
 //   kernel       the PVH-bootable vmlinux unpacked from the host's bzImage (or absent: boot the bzImage)
-//   initramfs    uncompressed newc cpio: /init, /nimbus/agent, a static busybox with its applet links,
-//                the kernel modules for virtio-mmio, virtio-net, virtio-fs, fw_cfg and overlayfs
+//   initramfs    uncompressed newc cpio (the kernel copies it, no decompression under emulation):
+//                /init, /nimbus/agent, a static busybox, the kernel modules (signatures stripped)
+//                for virtio-mmio, virtio-net, virtio-fs, fw_cfg and overlayfs
 //   image.json   what went in (paths, sizes, release) and the key
 // The key hashes every input (kernel, busybox, modules: path, size, mtime; the init and agent texts;
 // BUILDER_VERSION), so upgrading the kernel package or editing guest.ts rebuilds on the next start.
