@@ -82,6 +82,7 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
   const capabilities = await driver.init().catch(async (err: Error) => {
     await driver.shutdown({ stopWorkloads: true }).catch(() => undefined);
     db.close();
+    if (config.inMemory) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   });
   try {
@@ -235,6 +236,8 @@ async function assemble(
   const ecs = await createEcsService({
     db, clock, log, dataDir, capabilities, namePrefix: config.namePrefix, bridge: `${config.namePrefix}-br0`, ec2: ec2Deps, logs: logStore,
     lb: elbv2.api.loadBalancerPort(), meter: billing.meter, healthScale: Number(env.NIMBUS_ECS_HEALTH_SCALE ?? 1) || 1,
+    // A task acts in its own account (AWS: its task role's), with keys strict SigV4 accepts.
+    credentialsFor: (account) => credentials.workloadCredentials(account),
   });
   registry.add(ecs.service);
   const ecsNetwork = ecs.engine.ports.network!;

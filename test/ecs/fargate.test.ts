@@ -1,7 +1,7 @@
-import { CreateLogGroupCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import { CloudWatchLogsClient, CreateLogGroupCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
-  CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, DescribeTaskDefinitionCommand, DeregisterTaskDefinitionCommand,
+  CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, DescribeTaskDefinitionCommand, DeregisterTaskDefinitionCommand, ECSClient,
   ListTaskDefinitionsCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type ContainerDefinition,
 } from '@aws-sdk/client-ecs';
 import assert from 'node:assert/strict';
@@ -11,7 +11,8 @@ import { httpGet } from '../support/nimbus.ts';
 import { containerSkip, defaultNetwork, eventually, importBusybox, startEcsNimbus, taskIp, waitTask, type EcsTestNimbus } from './support.ts';
 
 // Fargate tasks through @aws-sdk/client-ecs: a real container (busybox httpd from an imported image) in its own
-// sandbox with its own private IP, logs in CloudWatch Logs, StopTask, failures with AWS's stopped reasons, metering.
+// sandbox with its own private IP, logs in CloudWatch Logs, StopTask, failures with AWS's stopped reasons, metering,
+// and its own account's workload keys in the environment.
 
 const skip = { skip: containerSkip };
 
@@ -164,6 +165,48 @@ describe('ECS on Fargate: tasks', () => {
     assert.equal(t.stopCode, 'TaskFailedToStart');
     assert.match(t.stoppedReason!, /^CannotPullContainerError: .*not-imported:7.*nimbus image import/);
     assert.match(t.containers![0]!.reason!, /CannotPullContainerError/);
+  });
+
+  test('a task gets its own account\'s workload keys (ASIA…, valid in strict SigV4), not static test keys', skip, async () => {
+    // Another account (permissive mode: a 12-digit access key id is the account) runs a task that prints its keys.
+    const other = '123456789012';
+    const creds = { endpoint: n.endpoint, region: 'us-east-1', credentials: { accessKeyId: other, secretAccessKey: 'x' }, maxAttempts: 1 };
+    const ecs = new ECSClient(creds);
+    const ec2 = new EC2Client(creds);
+    const logs = new CloudWatchLogsClient(creds);
+    try {
+      await logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/keys' }));
+      await ecs.send(new CreateClusterCommand({ clusterName: 'keys' }));
+      const td = await ecs.send(new RegisterTaskDefinitionCommand({
+        family: 'keys', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512', executionRoleArn: `arn:aws:iam::${other}:role/ecsTaskExecutionRole`,
+        containerDefinitions: [{
+          name: 'keys', image: 'busybox-web:1', essential: true, command: ['sh', '-c', 'echo "$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN"'],
+          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/keys', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'keys' } },
+        }],
+      }));
+      const r = await ecs.send(new RunTaskCommand({
+        cluster: 'keys', taskDefinition: td.taskDefinition!.taskDefinitionArn!, launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: (await defaultNetwork(ec2)).subnets } },
+      }));
+      const arn = r.tasks![0]!.taskArn!;
+      assert.ok(arn.includes(`:${other}:task/`));
+      await waitTask(ecs, 'keys', arn, (x) => x.lastStatus === 'STOPPED', 'STOPPED');
+      const line = await eventually(async () => {
+        const out = await logs.send(new FilterLogEventsCommand({ logGroupName: '/ecs/keys', logStreamNames: [`keys/keys/${arn.split('/').pop()}`] }));
+        return out.events?.[0]?.message;
+      }, 'the task\'s keys in CloudWatch Logs');
+      const [keyId, secret, token] = line.split(' ');
+      assert.match(keyId!, new RegExp(`^ASIA${other}[A-Z0-9]{4}$`), 'a workload key of the task\'s own account');
+      assert.ok(token, 'AWS_SESSION_TOKEN is set');
+      // The key is one Nimbus knows (so strict SigV4 accepts it), with that secret, acting in the task's account.
+      const principal = n.nimbus.credentials.lookup(keyId!);
+      assert.equal(principal?.account, other);
+      assert.equal(principal?.secretAccessKey, secret);
+    } finally {
+      ecs.destroy();
+      ec2.destroy();
+      logs.destroy();
+    }
   });
 
   test('nothing is left on the host once tasks stopped; the cluster can be deleted', skip, async () => {

@@ -2,7 +2,7 @@ import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupComm
 import { GetConsoleOutputCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { cleanupVmPrefix, vmPrerequisites } from '../../src/drivers/vm/index.ts';
+import { cleanupVmPrefix, VM_INSTALL, vmPrerequisites } from '../../src/drivers/vm/index.ts';
 import { execIn, launch, openGroup, waitState } from '../support/ec2.ts';
 import { eventually, httpGet } from '../support/nimbus.ts';
 import { get, network, startElbNimbus } from '../elbv2/support.ts';
@@ -21,7 +21,7 @@ echo ok > /www/health
 exec busybox httpd -f -p 80 -h /www
 `;
 
-describe('EC2 on the VM driver behind an ALB', { skip: missing.length ? `vm driver unavailable: ${missing.join('; ')}` : false }, () => {
+describe('EC2 on the VM driver behind an ALB', { skip: missing.length ? `vm driver unavailable: ${missing.join('; ')} (install: ${VM_INSTALL})` : false }, () => {
   let t: Awaited<ReturnType<typeof startElbNimbus>>;
   const prefix = `nbt${process.pid % 100000}`;
   before(async () => {
@@ -52,6 +52,9 @@ describe('EC2 on the VM driver behind an ALB', { skip: missing.length ? `vm driv
     const uname = await execIn(t.endpoint, id, ['uname', '-r']);
     assert.equal(uname.code, 0, uname.stderr);
     assert.match(uname.stdout, /cloud-amd64/);
+    // It sees the host userland read-only, but not the host's password hashes, /home or /root.
+    const look = await execIn(t.endpoint, id, ['sh', '-c', 'wc -c < /etc/shadow; ls /home | wc -l; touch /usr/x 2>&1 || true; python3 -c "print(6*7)"']);
+    assert.deepEqual(look.stdout.trim().split('\n').map((l) => l.trim()), ['0', '0', 'touch: cannot touch \'/usr/x\': Read-only file system', '42']);
     // Its init fetched the user data from the metadata service, like cloud-init.
     const out = await eventually(async () => {
       const r = await t.ec2.send(new GetConsoleOutputCommand({ InstanceId: id, Latest: true }));

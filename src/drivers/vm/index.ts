@@ -34,8 +34,9 @@ import { decodeToken, encodeToken, readState, writeState, type VmState, type Vol
 // LIMITATIONS
 // - Volumes stay host directories (as everywhere in Nimbus: CreateImage copies them, the process
 //   driver binds them) and reach the guest over virtio-fs, not as virtio block devices.
-// - The guest's userland is the host's (/usr, /opt, /srv, /home read-only; /etc as an overlay) plus
-//   busybox; host directories outside those (e.g. a node under /root/.nvm) are not visible.
+// - The guest's userland is the host's (/usr, /opt, /srv read-only; /etc as an overlay without the
+//   password hashes and SSH host keys) plus busybox; other host directories (/home, /root: e.g. a
+//   node under ~/.nvm) are not visible.
 // - /proc/meminfo shows the type's memory as MemTotal (the kernel reserves some of it); the real
 //   numbers are under /run/nimbus/proc. stats() memory is QEMU's resident memory, CPU is QEMU's CPU
 //   time (under TCG that includes the emulation).
@@ -274,9 +275,8 @@ export class VmDriver implements Driver {
       const [, , fs] = await Promise.all([
         runOk(tools.ip, ['-batch', '-'], { input: tapBatch(names.tap, this.opts.bridge.name, spec.network) }),
         this.nft ? this.nft.apply(addVm(this.table, names.chain, spec.network.ip, spec.ingress, this.gateway, AGENT_PORT)).then(() => (netAdded = true)) : undefined,
-        fsSocket ? this.startVirtiofsd(runDir, fsSocket, vols) : undefined,
+        fsSocket ? this.startVirtiofsd(runDir, fsSocket, vols, (c) => (fsChild = c)) : undefined,
       ]);
-      fsChild = fs?.child;
       if (fs) vmState.virtiofsd = { pid: fs.child.pid!, start: fs.start };
       mark('host');
       // Shut down meanwhile (Nimbus stopping): nothing may be left running behind shutdown().
@@ -314,17 +314,26 @@ export class VmDriver implements Driver {
         }
       }
       if (qemu) await waitChild(qemu, 3000);
+      // Anything else that names this run dir (a virtiofsd whose start was cut short) goes too.
+      for (const pid of await processesUnder(runDir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
       await this.release({ runDir, state: { ...vmState, chain: netAdded ? vmState.chain : '' } });
       throw err;
     }
   }
 
-  private async startVirtiofsd(runDir: string, socket: string, vols: VolumeState[]): Promise<{ child: ChildProcess; start: number }> {
+  private async startVirtiofsd(runDir: string, socket: string, vols: VolumeState[], spawned: (c: ChildProcess) => void): Promise<{ child: ChildProcess; start: number }> {
     const t = this.tools!;
     const script = join(runDir, 'virtiofsd.sh');
     const hidden = [this.dataDir, ...(this.opts.hide ?? []).map((p) => resolve(p))];
     await writeFile(script, virtiofsdScript(t, join(runDir, 'share'), socket, vols, hidden), { mode: 0o700 });
     const child = await spawnLogged(t.unshare, ['--mount', '--propagation', 'private', t.sh, script], join(runDir, 'virtiofsd.log'));
+    spawned(child);
     const deadline = Date.now() + 10_000;
     while (!existsSync(socket)) {
       if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
@@ -703,3 +712,4 @@ function waitChild(child: ChildProcess, ms: number): Promise<void> {
 }
 
 export { cleanupVmPrefix, findVmLeftovers } from './cleanup.ts';
+export { VM_INSTALL } from './probe.ts';

@@ -24,14 +24,14 @@ export interface VmTools {
 export function findVmTools(env: NodeJS.ProcessEnv = process.env): { tools?: VmTools; missing: string[] } {
   const missing: string[] = [];
   const qemu = env.NIMBUS_VM_QEMU ?? which('qemu-system-x86_64');
-  if (!qemu) missing.push(`qemu-system-x86_64 not found (${VM_INSTALL})`);
+  if (!qemu) missing.push('qemu-system-x86_64 not found');
   const found = { ip: which('ip'), unshare: which('unshare'), nsenter: which('nsenter'), sh: which('sh') };
   for (const [n, p] of Object.entries(found)) if (!p) missing.push(`${n} not found (apt-get install -y iproute2 util-linux)`);
   if (!existsSync('/dev/net/tun')) missing.push('/dev/net/tun is missing (the tun module): VMs cannot get a network interface');
   if (!qemu || missing.length) return { missing };
   const v = spawnSync(qemu, ['--version'], { encoding: 'utf8' });
+  if (v.error || v.status !== 0) return { missing: [`${qemu} does not run (${v.error?.message ?? (v.stderr ?? '').trim()})`] };
   const qemuVersion = /version\s+([\d.]+)/.exec(v.stdout)?.[1] ?? 'unknown';
-  if (v.status !== 0) return { missing: [`${qemu} --version failed: ${v.stderr.trim()}`] };
   return { tools: { qemu, qemuVersion, virtiofsd: findVirtiofsd(env), ...(found as { ip: string; unshare: string; nsenter: string; sh: string }), nft: which('nft') }, missing };
 }
 

@@ -88,6 +88,10 @@ export function virtiofsdScript(tools: VmTools, share: string, socket: string, v
     ...hide.filter((p) => SHARED_HOST_DIRS.some((x) => p.startsWith(`/${x}/`))).flatMap((p) => [
       `if [ -d ${sq(p)} ]; then mount -t tmpfs -o ro,size=4k,mode=000 nimbus-hide "$d/host"${sq(p)}; elif [ -e ${sq(p)} ]; then mount --bind /dev/null "$d/host"${sq(p)}; fi`,
     ]),
+    // The host's password hashes and SSH host keys are not the guest's business.
+    'for f in /etc/shadow /etc/shadow- /etc/gshadow /etc/gshadow- /etc/ssh/ssh_host_*_key; do',
+    '  [ -f "$f" ] && mount --bind /dev/null "$d/host$f"',
+    'done',
     ...volumes.flatMap((vol) => [`mkdir "$d/vols/${vol.tag}"`, `mount --bind ${sq(vol.hostPath)} "$d/vols/${vol.tag}"`]),
     `exec ${daemon.map(sq).join(' ')}`,
     '',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { silentLogger } from '../../core/log.ts';
 import { runDriverConformance } from '../conformance.ts';
-import { cleanupVmPrefix, findVmLeftovers, VmDriver, vmPrerequisites } from './index.ts';
+import { cleanupVmPrefix, findVmLeftovers, VM_INSTALL, VmDriver, vmPrerequisites } from './index.ts';
 
 // The driver conformance suite on the VM driver (KVM if the probe VM boots, TCG otherwise). Test
 // objects use their own prefix, bridge and subnet (nbv<pid>, 172.26.0.0/16). Without QEMU, a guest
@@ -17,7 +17,7 @@ const bridge = `${prefix}-br0`;
 
 if (missing.length) {
   describe('driver conformance: vm', () => {
-    test('skipped', { skip: `vm driver unavailable: ${missing.join('; ')}` }, () => undefined);
+    test('skipped', { skip: `vm driver unavailable: ${missing.join('; ')} (install: ${VM_INSTALL})` }, () => undefined);
   });
 } else {
   const dataDir = mkdtempSync(join(tmpdir(), 'nimbus-vm-driver-'));

@@ -43,6 +43,8 @@ export interface ContainerEngineOptions {
   healthScale?: number;
   /** Scheduler period in ms (default 1000; faster while something changes). */
   tickMs?: number;
+  /** Workload keys of an account (strict-SigV4 valid, scoped to it) for tasks' AWS_* variables; static test keys without. */
+  credentialsFor?: (account: string) => { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 }
 
 type Listener = (e: { kind: 'task'; task: TaskDoc } | { kind: 'service'; service: ServiceDoc }) => void;
@@ -178,6 +180,13 @@ export class ContainerEngine {
         this.store.deleteTask(t.arn);
       }
     }
+    for (const t of this.taskDefinitions.values()) {
+      // DeleteTaskDefinitions keeps a revision that is still in use until nothing uses it, as on AWS.
+      if (t.status === 'DELETE_IN_PROGRESS' && !this.taskDefinitionInUse(t.arn)) {
+        this.taskDefinitions.delete(t.arn);
+        this.store.deleteTaskDefinition(t.arn);
+      }
+    }
     for (const s of this.services.values()) {
       // AWS: a deleted service stays describable as INACTIVE for a while; here until its tasks are gone plus an hour.
       if (s.status === 'INACTIVE' && (s.events[0]?.createdAt ?? s.createdAt) < cutoff) {
@@ -185,6 +194,15 @@ export class ContainerEngine {
         this.store.deleteService(s.arn);
       }
     }
+  }
+
+  /** Whether a service (any of its deployments) or a task that has not stopped still uses a task definition. */
+  taskDefinitionInUse(arn: string): boolean {
+    for (const s of this.services.values()) {
+      if (s.status !== 'INACTIVE' && (s.taskDefinition === arn || s.deployments.some((d) => d.taskDefinition === arn))) return true;
+    }
+    for (const t of this.tasks.values()) if (t.taskDefinitionArn === arn && !isDone(t.lastStatus)) return true;
+    return false;
   }
 
   // ------------------------------------------------------------------ lookups (AWS errors when missing)

@@ -214,11 +214,16 @@ export class TaskRunner {
       volumeDirs[v.name] = dir;
     }
     const overrides = ((t.overrides.containerOverrides ?? []) as ContainerOverrideDoc[]);
-    const baseEnv = {
+    // AWS: containers get the task role's credentials from the task metadata endpoint (169.254.170.2). Here: the task's
+    // own account's workload keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN and AWS_ENDPOINT_URL
+    // pointing at Nimbus, because IAM roles are not assumed; the keys pass strict SigV4 and act in the task's account.
+    const keys = e.o.credentialsFor?.(t.account);
+    const baseEnv: Record<string, string> = {
       AWS_REGION: t.region, AWS_DEFAULT_REGION: t.region, AWS_EXECUTION_ENV: t.launchType === 'FARGATE' ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
-      // AWS: containers get role credentials from the task metadata endpoint (169.254.170.2). Here: static test
-      // credentials and AWS_ENDPOINT_URL pointing at Nimbus, because IAM roles are not assumed.
-      AWS_ENDPOINT_URL: e.o.endpoint(), AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL: e.o.endpoint(),
+      ...(keys
+        ? { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_SESSION_TOKEN: keys.sessionToken }
+        : { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' }),
     };
     const pending = [...td.containerDefinitions];
     const deadline = Date.now() + 120_000;

@@ -6,8 +6,10 @@ import type { AlarmEngine, MetricsEngine } from '../../engines/metrics/index.ts'
 import type { Handler, HandlerMap } from '../../gateway/context.ts';
 import type { ServiceDefinition } from '../../gateway/registry.ts';
 import { protocols } from '../../protocol/index.ts';
+import { mustNotBeNull, requireMembers } from '../../protocol/required.ts';
 import type { ServiceModel } from '../../protocol/types.ts';
 import type { Db } from '../../store/db.ts';
+import { ValidationException } from './errors.ts';
 import type { Operations } from './generated/operations.ts';
 import { handlers } from './handlers.ts';
 import { ApplicationScaler, type ScalableResourcePort } from './scaler.ts';
@@ -61,7 +63,10 @@ export function createAppScalingService(d: AppScalingDeps): AppScalingService {
   const resource = ecsResource(d.ecs);
   const scaler = new ApplicationScaler({ store, clock: d.clock, log: d.log, metrics: d.metrics, alarms: d.alarms, resource, periodSec: d.periodSec });
   scaler.start();
-  const h: HandlerMap<Operations> = handlers(scaler, store, (ctx, resourceId) => resource.capacity(ctx, 'ecs', resourceId, 'ecs:service:DesiredCount') !== undefined);
+  // A missing required member (nested ones too) is ValidationException, as Application Auto Scaling answers it.
+  const h: HandlerMap<Operations> = requireMembers(appScalingModel,
+    handlers(scaler, store, (ctx, resourceId) => resource.capacity(ctx, 'ecs', resourceId, 'ecs:service:DesiredCount') !== undefined),
+    (_op, path) => new ValidationException(mustNotBeNull(path)));
   return {
     scaler,
     service: {

@@ -13,12 +13,14 @@ import type { LogStore } from '../../engines/logs/index.ts';
 import type { Handler, HandlerMap } from '../../gateway/context.ts';
 import type { ServiceDefinition } from '../../gateway/registry.ts';
 import { protocols } from '../../protocol/index.ts';
+import { mustNotBeNull, requireMembers } from '../../protocol/required.ts';
 import type { ServiceModel } from '../../protocol/types.ts';
 import type { Db } from '../../store/db.ts';
 import type { Ec2Deps } from '../ec2/deps.ts';
 import { instancePort, logsPort, meterPort, networkPort } from './adapters.ts';
 import { clusterHandlers } from './clusters.ts';
 import { containerInstanceHandlers } from './container-instances.ts';
+import { ClientException, InvalidParameterException } from './errors.ts';
 import type { Operations } from './generated/operations.ts';
 import { serviceHandlers } from './services.ts';
 import { tagHandlers } from './tags.ts';
@@ -36,7 +38,8 @@ import { taskHandlers } from './tasks.ts';
 //   capacity providers); the ECS deployment controller only (no CODE_DEPLOY/EXTERNAL, task sets, blue/green).
 // - No ECS Exec, Service Connect / service discovery, secrets, FireLens, EFS/FSx/Docker volumes, GPUs, Windows, ARM64.
 // - Log drivers: awslogs (CloudWatch Logs); others are accepted and the output stays in the task's directory.
-// - IAM task and execution roles are stored, not assumed: containers get test credentials and AWS_ENDPOINT_URL.
+// - IAM task and execution roles are stored, not assumed: containers get their account's workload keys (AWS_ACCESS_KEY_ID,
+//   AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and AWS_ENDPOINT_URL.
 // - bridge network mode shares the container instance's network namespace (hostPort = containerPort, no dynamic
 //   host ports); awsvpc tasks on EC2 get their own IP like Fargate tasks.
 // - Without an OCI runtime (crun) or root, tasks stop at once with CannotStartContainerError saying why.
@@ -59,6 +62,8 @@ export interface EcsDeps {
   /** Multiplies container health check timings (NIMBUS_ECS_HEALTH_SCALE). */
   healthScale?: number;
   tickMs?: number;
+  /** Workload keys of an account, handed to its tasks (AWS_ACCESS_KEY_ID …); static test keys without. */
+  credentialsFor?: (account: string) => { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 }
 
 export interface EcsService {
@@ -77,7 +82,7 @@ export async function createEcsService(d: EcsDeps): Promise<EcsService> {
   const runtimeCapabilities = await runtime.init();
   const images = new ImageStore(d.dataDir);
   const engine = new ContainerEngine({
-    db: d.db, clock: d.clock, log: d.log, dataDir: d.dataDir, runtime, images, healthScale: d.healthScale, tickMs: d.tickMs,
+    db: d.db, clock: d.clock, log: d.log, dataDir: d.dataDir, runtime, images, healthScale: d.healthScale, tickMs: d.tickMs, credentialsFor: d.credentialsFor,
     endpoint: () => d.ec2.apiEndpoint,
     ports: {
       network: networkPort(d.ec2), instances: instancePort(d.ec2), lb: d.lb, meter: meterPort(d.meter),
@@ -85,14 +90,16 @@ export async function createEcsService(d: EcsDeps): Promise<EcsService> {
     },
   });
   await engine.start();
-  const handlers: HandlerMap<Operations> = {
+  // A missing required member (nested ones too) is ECS's InvalidParameterException (ClientException for a task
+  // definition's contents, as ECS answers RegisterTaskDefinition), never a handler's TypeError.
+  const handlers: HandlerMap<Operations> = requireMembers(ecsModel, {
     ...clusterHandlers(engine),
     ...taskDefinitionHandlers(engine),
     ...taskHandlers(engine),
     ...serviceHandlers(engine),
     ...containerInstanceHandlers(engine),
     ...tagHandlers(engine),
-  };
+  }, (op, path) => (op === 'RegisterTaskDefinition' ? new ClientException(mustNotBeNull(path)) : new InvalidParameterException(mustNotBeNull(path))));
   return {
     engine, runtime, images, runtimeCapabilities,
     metricsSource: ecsMetricsSource(engine),

@@ -2,7 +2,7 @@ import { lastPart, serviceArn } from '../../engines/containers/arns.ts';
 import type { ContainerEngine } from '../../engines/containers/engine.ts';
 import type { LoadBalancerDoc, ServiceDoc, TaskDefinitionDoc } from '../../engines/containers/types.ts';
 import type { RequestContext } from '../../gateway/context.ts';
-import { InvalidParameterException, ServiceNotActiveException, ServiceNotFoundException } from './errors.ts';
+import { ClientException, InvalidParameterException, ServiceNotActiveException, ServiceNotFoundException } from './errors.ts';
 import type * as S from './generated/shapes.ts';
 import { page } from './paging.ts';
 import { serviceShape } from './shapes.ts';
@@ -90,7 +90,7 @@ export function serviceHandlers(e: ContainerEngine) {
       if (s.status !== 'ACTIVE') throw new ServiceNotActiveException('Service was not ACTIVE.');
       if (input.deploymentController && input.deploymentController.type !== 'ECS') throw new InvalidParameterException('Nimbus supports the ECS deployment controller only.');
       const daemon = s.schedulingStrategy === 'DAEMON';
-      let td = e.taskDefinitions.get(s.taskDefinition)!;
+      let td = e.taskDefinitions.get(s.taskDefinition);
       let redeploy = !!input.forceNewDeployment;
       if (input.taskDefinition) {
         const next = e.taskDefinition(ctx, input.taskDefinition);
@@ -98,6 +98,7 @@ export function serviceHandlers(e: ContainerEngine) {
         if (next.arn !== s.taskDefinition) redeploy = true;
         td = next;
       }
+      if (!td) throw new ClientException(`The service's task definition ${s.taskDefinition} no longer exists: specify taskDefinition.`);
       if (input.capacityProviderStrategy?.length && launchTypeOf(input) !== s.launchType) throw new InvalidParameterException('The launch type of a service cannot be changed.');
       if (input.desiredCount !== undefined) {
         if (daemon) throw new InvalidParameterException('The DAEMON scheduling strategy does not support a desired count.');

@@ -195,9 +195,13 @@ export function taskDefinitionHandlers(e: ContainerEngine) {
         td.status = 'DELETE_IN_PROGRESS';
         td.deleteRequestedAt = ctx.clock.now();
         out.push(taskDefinitionShape(td));
-        // AWS deletes once no task or service uses the revision; nothing here keeps a reference beyond the ARN.
-        e.taskDefinitions.delete(td.arn);
-        e.store.deleteTaskDefinition(td.arn);
+        // AWS deletes once no task or service uses the revision: one still in use stays (DELETE_IN_PROGRESS) for
+        // them, and the engine drops it when they are done with it.
+        if (e.taskDefinitionInUse(td.arn)) e.saveTaskDefinition(td);
+        else {
+          e.taskDefinitions.delete(td.arn);
+          e.store.deleteTaskDefinition(td.arn);
+        }
       }
       return { taskDefinitions: out, failures };
     },

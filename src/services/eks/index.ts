@@ -4,8 +4,10 @@ import type { Logger } from '../../core/log.ts';
 import type { Handler, HandlerMap } from '../../gateway/context.ts';
 import type { ServiceDefinition } from '../../gateway/registry.ts';
 import { protocols } from '../../protocol/index.ts';
+import { mustNotBeNull, requireMembers } from '../../protocol/required.ts';
 import type { ServiceModel } from '../../protocol/types.ts';
 import type { Db } from '../../store/db.ts';
+import { InvalidParameterException } from './errors.ts';
 import type { Operations } from './generated/operations.ts';
 import { eksHandlers, type SubnetLookup } from './handlers.ts';
 import { EksState } from './state.ts';
@@ -47,7 +49,9 @@ export interface EksService {
 export function createEksService(d: EksDeps): EksService {
   const state = new EksState(new EksStore(d.db), d.clock, d.log, d.probeMs);
   state.start();
-  const handlers: HandlerMap<Operations> = eksHandlers(state, d.network, { kubeconfig: d.kubeconfig, context: d.context });
+  // A missing required member (nested ones too) is InvalidParameterException, as EKS answers it.
+  const handlers: HandlerMap<Operations> = requireMembers(eksModel, eksHandlers(state, d.network, { kubeconfig: d.kubeconfig, context: d.context }),
+    (_op, path) => new InvalidParameterException(mustNotBeNull(path)));
   return {
     state,
     service: {

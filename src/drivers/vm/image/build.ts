@@ -43,7 +43,7 @@ export interface ImageInputs {
 export function findBusybox(env: NodeJS.ProcessEnv = process.env): string | { missing: string } {
   const candidates = env.NIMBUS_VM_BUSYBOX ? [env.NIMBUS_VM_BUSYBOX] : ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox'];
   for (const c of candidates) if (existsSync(c) && isStaticElf(c)) return c;
-  return { missing: 'no statically linked busybox (install it: apt-get install -y busybox-static)' };
+  return { missing: 'no statically linked busybox (package busybox-static)' };
 }
 
 /** Kernel and busybox, or what is missing (with the command that installs it). */

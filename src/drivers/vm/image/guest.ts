@@ -16,8 +16,11 @@ export const AGENT_PORT = 20022;
 /** Marker the host waits for on the console: `nimbus: ready <boot nonce>`. */
 export const READY = 'nimbus: ready';
 
-/** Host top-level directories bound read-only into the guest when they exist (/etc is an overlay). */
-export const HOST_DIRS = ['usr', 'opt', 'srv', 'home'];
+/**
+ * Host top-level directories bound read-only into the guest when they exist (/etc is an overlay).
+ * Not /home or /root: users' keys and credentials stay on the host.
+ */
+export const HOST_DIRS = ['usr', 'opt', 'srv'];
 
 export const SEED_FW_CFG = 'opt/nimbus/seed';
 
@@ -118,7 +121,7 @@ echo "${READY} $NIMBUS_BOOT"
   ud=/run/nimbus/user-data
   # busybox's wget crashes in its static glibc build: plain HTTP/1.0 over nc instead.
   printf 'GET /latest/user-data HTTP/1.0\r\nHost: %s\r\n\r\n' "$NIMBUS_IMDS" | nc -w 3 "$NIMBUS_IMDS" 80 > $ud.http 2>/run/nimbus/imds.err
-  status=$(head -n 1 $ud.http | cut -d ' ' -f 2)
+  read -r _ status _ < $ud.http
   case "$status" in
     200)
       tail -c +$(($(sed -n '1,/^\r*$/p' $ud.http | wc -c) + 1)) $ud.http > $ud
@@ -127,7 +130,7 @@ echo "${READY} $NIMBUS_BOOT"
     *)
       if [ -f /run/nimbus/seed/user-data ]; then
         cp /run/nimbus/seed/user-data $ud
-        echo "nimbus: metadata service unreachable ($(head -n 1 $ud.http)$(cat /run/nimbus/imds.err)); user data from the boot seed"
+        echo "nimbus: metadata service unreachable ($(cat /run/nimbus/imds.err)); user data from the boot seed"
       fi ;;
   esac
   rm -f $ud.http
@@ -137,7 +140,8 @@ echo "${READY} $NIMBUS_BOOT"
   . /run/nimbus/seed/env.sh
   cd /
   echo "nimbus: running user data"
-  if [ "$(head -c 2 $ud)" = '#!' ]; then exec $ud; else exec /bin/sh $ud; fi
+  IFS= read -r first < $ud
+  case "$first" in '#!'*) exec $ud ;; *) exec /bin/sh $ud ;; esac
 ) </dev/null &
 
 nimbus_down() {

@@ -20,6 +20,8 @@ export interface KernelInfo {
 /** The kernel to boot: NIMBUS_VM_KERNEL, else the newest /boot/vmlinuz-* with modules, cloud flavour first. */
 export function findKernel(env: NodeJS.ProcessEnv = process.env): KernelInfo | string {
   const explicit = env.NIMBUS_VM_KERNEL;
+  if (explicit && !existsSync(explicit)) return `NIMBUS_VM_KERNEL=${explicit} does not exist`;
+  if (!explicit && !existsSync('/boot')) return 'no guest kernel (/boot does not exist)';
   const candidates = explicit ? [explicit] : readdirSync('/boot').filter((f) => f.startsWith('vmlinuz-')).map((f) => join('/boot', f));
   const usable = candidates
     .map((path) => {
@@ -30,7 +32,7 @@ export function findKernel(env: NodeJS.ProcessEnv = process.env): KernelInfo | s
   if (!usable.length) {
     return explicit
       ? `NIMBUS_VM_KERNEL=${explicit} has no modules (set NIMBUS_VM_MODULES to its /lib/modules/<release> directory)`
-      : 'no guest kernel in /boot (install one: apt-get install -y linux-image-cloud-amd64)';
+      : 'no guest kernel in /boot (a vmlinuz-* with its /lib/modules)';
   }
   const score = (k: { release: string }) => (k.release.includes('cloud') ? 1 : 0);
   usable.sort((a, b) => score(b) - score(a) || b.release.localeCompare(a.release, undefined, { numeric: true }));
