@@ -85,10 +85,13 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
     if (config.inMemory) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   });
+  const undo: Array<() => Promise<unknown> | unknown> = [];
   try {
-    return await assemble(config, log, clock, ids, dataDir, db, driver, capabilities, gateway);
+    return await assemble(config, log, clock, ids, dataDir, db, driver, capabilities, gateway, undo);
   } catch (err) {
-    // A half-started Nimbus must not leave a bridge, netns or cgroup behind.
+    // A half-started Nimbus must not leave a listener (IMDS holds port 80 on the bridge), a timer, a bridge, a netns
+    // or a cgroup behind.
+    for (const u of undo.reverse()) await Promise.resolve().then(u).catch(() => undefined);
     await driver.shutdown({ stopWorkloads: true }).catch(() => undefined);
     db.close();
     throw err;
@@ -97,6 +100,8 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
 
 async function assemble(
   config: NimbusConfig, log: Logger, clock: Clock, ids: IdSource, dataDir: string, db: Db, driver: Driver, capabilities: DriverCapabilities, gateway: string,
+  /** What to close if assembly fails half way (servers started, engines opened). */
+  undo: Array<() => Promise<unknown> | unknown>,
 ): Promise<Nimbus> {
   const compute = new ComputeEngine(driver, clock, log);
   const billing = openBilling({ db, clock, log });
@@ -114,6 +119,8 @@ async function assemble(
   const ec2 = createEc2Service(ec2Deps, { maxInstances: config.maxInstances, stopGraceMs: config.stopGraceMs });
   if (capabilities.metadataListen) {
     imds = await startImds(ec2Deps, capabilities.metadataListen.host, capabilities.metadataListen.port);
+    const started = imds;
+    undo.push(() => closeServer(started));
     metadataEndpoint = `http://${config.metadataAddress}`;
   } else {
     // Without private networks every instance shares the host's address, so IMDS cannot tell who asks.
@@ -125,6 +132,9 @@ async function assemble(
   registry.add(createStsService());
   // Engines that must be closed (flushed) before the database, in reverse order of creation.
   const closers: Array<() => Promise<void> | void> = [];
+  undo.push(async () => {
+    for (const c of [...closers].reverse()) await c();
+  });
   closers.push(() => billing.close());
   closers.push(() => ec2.close()); // EC2: stops the spot market timer before the database closes (issue 6)
   // The queue engine is shared: SQS serves it, SNS delivers into it, Lambda will poll it.
@@ -302,7 +312,9 @@ async function assemble(
     auth, limits: { maxBodyBytes: config.maxBodyBytes }, workloadCidr: capabilities.privateNetwork ? config.vpcCidr : undefined,
     internal: internalRoutes({ registry, capabilities, compute, store: ec2Deps.store, config, extra: [sns.internalRoutes, lambda.internalRoutes, elbv2.internalRoutes, ec2.internalRoutes, clockRoute(clock), billRoute(billing, clock), consoleRoute({ stats: (id) => compute.driver.stats(id), credentials: () => credentials.workloadCredentials('000000000000') })] }),
   });
+  undo.push(() => closeServer(server));
   const extraServers: Server[] = [];
+  undo.push(() => Promise.all(extraServers.filter((x) => x !== server).map(closeServer)));
   if (capabilities.privateNetwork && config.host !== '0.0.0.0') {
     const listenPort = (server.address() as { port: number }).port;
     extraServers.push(await startGateway({
@@ -338,6 +350,11 @@ async function assemble(
       if (config.inMemory) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function closeServer(s: Server): Promise<void> {
+  s.closeAllConnections?.();
+  return new Promise((r) => s.close(() => r()));
 }
 
 /** The newest datapoint an alarm evaluated, from its StateReasonData (AWS's `recentDatapoints`). */

@@ -90,7 +90,9 @@ export function selfSignedCert(key: KeyObject, cn: string, now: number): string 
   const sigAlg = seq(oid('1.2.840.113549.1.1.11'), nul()); // sha256WithRSAEncryption
   const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
   const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  // Positive and without a leading zero byte: DER forbids padding a minimal INTEGER (a 0x00 first byte followed by
+  // a byte below 0x80 made 1 certificate in 256 unparsable, so SNS failed to start now and then).
+  serial[0] = (serial[0] & 0x7f) | 0x40;
   const tbs = seq(
     tlv(0xa0, integer(Buffer.from([2]))), // v3
     integer(serial),
