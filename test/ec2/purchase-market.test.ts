@@ -147,6 +147,14 @@ describe('EC2 purchase options: Reserved Instances and spot prices', () => {
     assert.ok(pages >= 2 && total >= 6, `${pages} pages, ${total} prices`);
     await rejects(t.ec2.send(new DescribeSpotPriceHistoryCommand({ InstanceTypes: ['x1.huge' as never] })), 'InvalidParameterValue');
     await rejects(t.ec2.send(new DescribeSpotPriceHistoryCommand({ StartTime: new Date(now), EndTime: new Date(now - HOUR) })), 'InvalidParameterCombination');
+    // A range of millennia (found by the fuzz run: it used to walk the market hour by hour, hanging the server) is
+    // clamped to AWS's window: 90 days back, nothing after now.
+    const wide = await t.ec2.send(new DescribeSpotPriceHistoryCommand({
+      InstanceTypes: ['m7i.large'], AvailabilityZone: 'us-east-1a', StartTime: new Date(0), EndTime: new Date(Date.UTC(9999, 0, 1)), MaxResults: 1000,
+    }));
+    const stamps = wide.SpotPriceHistory!.map((p) => p.Timestamp!.getTime());
+    assert.ok(stamps.length > 1 && Math.max(...stamps) <= now, 'no price after now');
+    assert.ok(Math.min(...stamps) >= now - (90 + 15) * 24 * HOUR, 'at most 90 days back (plus the price in effect then, set at most two weeks earlier)');
   });
 
   test('the AWS CLI reads the spot price history', { skip: !existsSync('/usr/bin/aws') && 'Debian awscli not installed' }, async () => {

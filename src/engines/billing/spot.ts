@@ -70,6 +70,8 @@ export class SpotSeries {
  * walk per (region, AZ, type), seeded from a hash, so the price at a time is the same on every start and on every
  * machine, and DescribeSpotPriceHistory is stable.
  */
+const MAX_HISTORY_HOURS = 366 * 24;
+
 export class SimulatedSpotMarket implements SpotMarket {
   private readonly series = new Map<string, SpotSeries | null>();
 
@@ -94,8 +96,10 @@ export class SimulatedSpotMarket implements SpotMarket {
   history(region: string, q: { az?: string; instanceTypes?: string[]; fromMs: number; toMs: number }): { az: string; instanceType: string; price: number; timestamp: number }[] {
     const azs = q.az ? [q.az] : AZ_LETTERS.map((l) => `${region}${l}`);
     const types = q.instanceTypes?.length ? q.instanceTypes : this.catalog.instanceTypes();
-    const first = Math.floor(q.fromMs / HOUR);
+    // At most a year of hours per series: callers clamp to AWS's 90 days; this guards the engine against a range of
+    // centuries (which would walk the market hour by hour for minutes).
     const last = Math.floor(q.toMs / HOUR);
+    const first = Math.max(Math.floor(q.fromMs / HOUR), last - MAX_HISTORY_HOURS);
     const out: { az: string; instanceType: string; price: number; timestamp: number }[] = [];
     for (const az of azs) {
       for (const type of types) {

@@ -11,6 +11,7 @@ import { formatPrice } from './status.ts';
 // in effect at EndTime (default now) — the current prices — rather than 90 days of history.
 
 const LINUX = ['Linux/UNIX', 'Linux/UNIX (Amazon VPC)'];
+const HISTORY_MS = 90 * 24 * 3_600_000;
 
 interface Point { AvailabilityZone: string; AvailabilityZoneId?: string; InstanceType: string; ProductDescription: string; SpotPrice: string; Timestamp: Date }
 
@@ -31,10 +32,14 @@ export function spotPriceHandlers(d: Ec2Deps) {
       Filters?: FilterInput[]; MaxResults?: number; NextToken?: string;
     }, ctx: Scope) {
       const now = d.clock.now();
-      const to = time(input.EndTime) ?? now;
-      const from = time(input.StartTime) ?? to;
-      if (Number.isNaN(from) || Number.isNaN(to)) throw new InvalidParameterValue('StartTime and EndTime must be valid timestamps');
-      if (from > to) throw new InvalidParameterCombination('The StartTime must be before the EndTime');
+      const askedTo = time(input.EndTime) ?? now;
+      const askedFrom = time(input.StartTime) ?? askedTo;
+      if (Number.isNaN(askedFrom) || Number.isNaN(askedTo)) throw new InvalidParameterValue('StartTime and EndTime must be valid timestamps');
+      if (askedFrom > askedTo) throw new InvalidParameterCombination('The StartTime must be before the EndTime');
+      // AWS: history reaches back 90 days and no price is known after now, so the range is clamped to that window
+      // (which also keeps a range of centuries from walking the market hour by hour).
+      const to = Math.min(askedTo, now);
+      const from = Math.min(Math.max(askedFrom, now - HISTORY_MS), to);
       for (const t of input.InstanceTypes ?? []) if (!instanceType(t)) throw new InvalidParameterValue(`Invalid value '${t}' for InstanceType.`);
       const { subnets } = ensureDefaultVpc(d, ctx);
       const zones = subnets.filter((s) => (!input.AvailabilityZone || s.az === input.AvailabilityZone) && (!input.AvailabilityZoneId || s.az_id === input.AvailabilityZoneId));
