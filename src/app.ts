@@ -338,10 +338,7 @@ async function assemble(
     async close(opts = {}) {
       if (closed) return;
       closed = true;
-      for (const s of [server, ...extraServers.filter((s) => s !== server), ...(imds ? [imds] : [])]) {
-        s.closeAllConnections?.();
-        await new Promise((r) => s.close(() => r(undefined)));
-      }
+      for (const s of [server, ...extraServers.filter((s) => s !== server), ...(imds ? [imds] : [])]) await closeServer(s);
       // Services first (Auto Scaling must not replace instances that shutdown stops; Lambda stops its sandboxes
       // through compute), then the workloads, then the database.
       for (const c of closers.reverse()) await c();

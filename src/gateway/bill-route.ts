@@ -1,12 +1,11 @@
 import type { Clock } from '../core/clock.ts';
 import type { Billing, LineItem } from '../engines/billing/types.ts';
-import type { HttpRequest, HttpResponse } from '../protocol/types.ts';
+import { jsonResponse as json, type HttpRequest, type HttpResponse } from '../protocol/types.ts';
 
 // GET /_nimbus/billing/bill?month=2026-11&account=000000000000 — one month's bill as JSON for `nimbus bill` and the
 // console: the rated line items of the billing engine summed per service and per (purchase type, usage type).
 // AWS's bill groups the same way (service → usage type); it has no such endpoint, Cost Explorer is the API.
 
-const json = (status: number, body: unknown): HttpResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body, null, 2) });
 
 export interface BillLine { purchaseType: string; usageType: string; unit: string; quantity: number; cost: number; onDemandCost: number }
 export interface BillSection { service: string; cost: number; lines: BillLine[] }

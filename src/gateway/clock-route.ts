@@ -1,11 +1,10 @@
 import type { Clock } from '../core/clock.ts';
-import type { HttpRequest, HttpResponse } from '../protocol/types.ts';
+import { jsonResponse as json, type HttpRequest, type HttpResponse } from '../protocol/types.ts';
 
 // GET /_nimbus/clock shows Nimbus's (simulated) time; POST /_nimbus/clock {"advance": "30d"} jumps it forward, so a
 // month of usage can be replayed in seconds (`nimbus clock advance 30d`). AWS has no such thing: it is for learning
 // and tests. Only clocks that can move (SimulatedClock, tests' ManualClock) accept POST.
 
-const json = (status: number, body: unknown): HttpResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body, null, 2) });
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 

@@ -1,14 +1,13 @@
 import type { NimbusConfig } from '../core/config.ts';
 import type { DriverCapabilities } from '../drivers/driver.ts';
 import type { ComputeEngine } from '../engines/compute/engine.ts';
-import type { HttpRequest, HttpResponse } from '../protocol/types.ts';
+import { jsonResponse as json, type HttpRequest, type HttpResponse } from '../protocol/types.ts';
 import type { Ec2Store } from '../services/ec2/store.ts';
 import type { ServiceRegistry } from './registry.ts';
 
 // Nimbus's own endpoints under /_nimbus/: health for humans and scripts, and the exec/shell hooks the
 // CLI uses to reach inside instances. Bound to the gateway's address only (loopback by default).
 
-const json = (status: number, body: unknown): HttpResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body, null, 2) });
 
 export type InternalRoute = (req: HttpRequest) => Promise<HttpResponse | undefined> | HttpResponse | undefined;
 

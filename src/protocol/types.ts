@@ -102,3 +102,8 @@ export interface Protocol {
   serialize(model: ServiceModel, operation: string, output: unknown, ctx: SerializeContext): HttpResponse;
   serializeError(model: ServiceModel | undefined, error: AwsError, ctx: SerializeContext): HttpResponse;
 }
+
+/** A JSON answer of Nimbus's own /_nimbus/ routes (pretty-printed: people read them with curl). */
+export function jsonResponse(status: number, body: unknown): HttpResponse {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body, null, 2) };
+}

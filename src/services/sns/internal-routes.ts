@@ -1,13 +1,12 @@
 import type { PubSubEngine } from '../../engines/pubsub/index.ts';
 import { CERT_PATH } from '../../engines/pubsub/index.ts';
-import type { HttpRequest, HttpResponse } from '../../protocol/types.ts';
+import { jsonResponse as json, type HttpRequest, type HttpResponse } from '../../protocol/types.ts';
 
 // Nimbus-only SNS endpoints, mounted under /_nimbus/ by the gateway:
 //   GET    /_nimbus/sns/SimpleNotificationService.pem   the certificate that verifies message signatures (SigningCertURL)
 //   GET    /_nimbus/sns/mail[?to=addr&after=id&limit=n] the local mailbox (email / email-json subscriptions), JSON
 //   DELETE /_nimbus/sns/mail[?to=addr]                  empties it
 
-const json = (status: number, body: unknown): HttpResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body, null, 2) });
 
 export function snsInternalRoutes(engine: PubSubEngine) {
   return (req: HttpRequest): HttpResponse | undefined => {

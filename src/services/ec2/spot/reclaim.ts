@@ -1,5 +1,6 @@
 import type { InternalRoute } from '../../../gateway/internal.ts';
 import { AwsError } from '../../../core/errors.ts';
+import { jsonResponse as json } from '../../../protocol/types.ts';
 import type { Ec2Deps, Scope } from '../deps.ts';
 import { InsufficientHostCapacity, InsufficientInstanceCapacity } from '../errors.ts';
 import { move, reason, type InstanceLifecycle } from '../instances/lifecycle.ts';
@@ -219,7 +220,6 @@ export class SpotReclaimer {
   /** POST /_nimbus/spot/reclaim {"instanceId","cause"?} and POST /_nimbus/spot/tick. */
   readonly internalRoutes: InternalRoute = async (req) => {
     if (!req.path.startsWith('/_nimbus/spot/')) return undefined;
-    const json = (status: number, body: unknown) => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body, null, 2) });
     if (req.method !== 'POST') return json(405, { message: 'POST only' });
     if (req.path === '/_nimbus/spot/tick') return json(200, await this.tick());
     if (req.path !== '/_nimbus/spot/reclaim') return json(404, { message: `no route ${req.path}` });
