@@ -18,3 +18,9 @@ export function parseArgs(argv: string[]): { positional: string[]; flags: Record
   }
   return { positional, flags, rest };
 }
+
+/** The Nimbus the CLI talks to: --endpoint, else AWS_ENDPOINT_URL, else 127.0.0.1 on --port / NIMBUS_PORT / 4566. */
+export function endpointOf(flags: Record<string, string | true>): string {
+  if (typeof flags.endpoint === 'string') return flags.endpoint.replace(/\/$/, '');
+  return process.env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${flags.port ?? process.env.NIMBUS_PORT ?? 4566}`;
+}

@@ -1,4 +1,4 @@
-import { parseArgs } from './args.ts';
+import { endpointOf, parseArgs } from './args.ts';
 import type { Bill } from '../gateway/bill-route.ts';
 
 // `nimbus bill`, `nimbus clock`, `nimbus spot reclaim`: the learner's side of pricing. They read Nimbus's internal
@@ -9,11 +9,6 @@ nimbus clock [advance <30d|36h|15m|90s>]     show or move Nimbus's (simulated) c
 nimbus spot reclaim <instance-id>            reclaim a spot instance: 2-minute notice in IMDS, then interruption`;
 
 type Out = (line: string) => void;
-
-function endpointOf(flags: Record<string, string | true>): string {
-  if (typeof flags.endpoint === 'string') return flags.endpoint.replace(/\/$/, '');
-  return process.env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${flags.port ?? process.env.NIMBUS_PORT ?? 4566}`;
-}
 
 async function call(url: string, init?: RequestInit): Promise<any> {
   const res = await fetch(url, init).catch((err: Error) => {

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { parseArgs } from './args.ts';
+import { endpointOf, parseArgs } from './args.ts';
 
 // `nimbus logs <group>`: prints a CloudWatch Logs group's events (Lambda functions log to /aws/lambda/<name>) through
 // the public API — FilterLogEvents over JSON 1.1, SigV4-signed like any SDK — so it works against any endpoint.
@@ -69,9 +69,7 @@ export async function logsCommand(args: string[], out: (line: string) => void = 
     out(`usage: ${LOGS_HELP}`);
     return 2;
   }
-  const endpoint = typeof flags.endpoint === 'string'
-    ? flags.endpoint.replace(/\/$/, '')
-    : (process.env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${flags.port ?? process.env.NIMBUS_PORT ?? 4566}`);
+  const endpoint = endpointOf(flags);
   const region = typeof flags.region === 'string' ? flags.region : (process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1');
   const since = parseSince(typeof flags.since === 'string' ? flags.since : '10m', Date.now());
   if (since === undefined) {

@@ -1,4 +1,4 @@
-import { parseArgs } from './args.ts';
+import { endpointOf, parseArgs } from './args.ts';
 
 // `nimbus mail`: the local mailbox that email / email-json SNS subscriptions deliver to (no mail leaves the machine).
 //
@@ -31,9 +31,7 @@ export async function mailCommand(args: string[], out: (line: string) => void = 
     out(MAIL_HELP);
     return 0;
   }
-  const endpoint = typeof flags.endpoint === 'string'
-    ? flags.endpoint.replace(/\/$/, '')
-    : (process.env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${flags.port ?? process.env.NIMBUS_PORT ?? 4566}`);
+  const endpoint = endpointOf(flags);
   const q = new URLSearchParams();
   if (typeof flags.to === 'string') q.set('to', flags.to);
   if (typeof flags.after === 'string') q.set('after', flags.after);

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { startNimbus } from '../app.ts';
 import { defaultConfig, type NimbusConfig } from '../core/config.ts';
 import { createLogger } from '../core/log.ts';
-import { parseArgs } from './args.ts';
+import { endpointOf, parseArgs } from './args.ts';
 
 const HELP = `nimbus — a local AWS-compatible compute cloud
 
@@ -40,11 +40,6 @@ function configFrom(flags: Record<string, string | true>): NimbusConfig {
   if (flags['strict-sigv4']) over.strictSigV4 = flags['strict-sigv4'] !== 'false';
   if (typeof flags.credentials === 'string') over.credentialsFile = resolve(flags.credentials);
   return defaultConfig(over);
-}
-
-function endpointOf(flags: Record<string, string | true>): string {
-  if (typeof flags.endpoint === 'string') return flags.endpoint.replace(/\/$/, '');
-  return process.env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${flags.port ?? process.env.NIMBUS_PORT ?? 4566}`;
 }
 
 async function up(flags: Record<string, string | true>): Promise<void> {
