@@ -5,6 +5,7 @@ import type { Logger } from '../../core/log.ts';
 import type {
   Driver, DriverCapabilities, ExecOptions, ExecResult, ExitInfo, IngressRule, VolumeMount, WorkloadHandle, WorkloadSpec, WorkloadStats,
 } from '../driver.ts';
+import { decodeHandleToken, encodeHandleToken } from '../handle-token.ts';
 import { which } from '../process/probe.ts';
 import { sq } from '../process/run.ts';
 import { mountInto, unmountFrom } from '../process/volumes.ts';
@@ -121,7 +122,7 @@ export class ContainerDriver implements Driver {
     try {
       const c = await this.rt.startContainer(spec.id, this.containerSpec(spec));
       this.specs.set(spec.id, spec);
-      return { id: spec.id, pid: c.pid, token: Buffer.from(JSON.stringify({ v: 1, sandbox: sb.token, container: c.token })).toString('base64url') };
+      return { id: spec.id, pid: c.pid, token: encodeHandleToken({ v: 1, sandbox: sb.token, container: c.token }) };
     } catch (err) {
       await this.rt.destroySandbox(spec.id, 0);
       throw err;
@@ -151,13 +152,8 @@ export class ContainerDriver implements Driver {
 
   async adopt(handle: WorkloadHandle, spec: WorkloadSpec): Promise<boolean> {
     if (this.specs.has(spec.id)) return this.isRunning(spec.id);
-    let t: { sandbox?: string; container?: string };
-    try {
-      t = JSON.parse(Buffer.from(handle.token, 'base64url').toString()) as typeof t;
-    } catch {
-      return false;
-    }
-    if (!t.sandbox || !t.container || !this.caps.privateNetwork) return false;
+    const t = decodeHandleToken<{ sandbox?: string; container?: string }>(handle.token);
+    if (!t?.sandbox || !t.container || !this.caps.privateNetwork) return false;
     if (!(await this.rt.adoptSandbox(this.sandboxSpec(spec), t.sandbox))) return false;
     if (!(await this.rt.adoptContainer(spec.id, this.containerSpec(spec), t.container))) {
       await this.rt.destroySandbox(spec.id, 0);

@@ -8,6 +8,7 @@ import { procsFiles, type CgroupSet } from '../process/cgroups.ts';
 import { ensureBridge, NetDeleter, type NetNames } from '../process/netns.ts';
 import { delay, run, sq } from '../process/run.ts';
 import { processStart } from '../process/token.ts';
+import { decodeHandleToken, encodeHandleToken } from '../handle-token.ts';
 import { ContainerStartError, launch } from './launcher.ts';
 import { ociConfig } from './oci-config.ts';
 import { probeContainerHost, type ContainerHostProbe } from './probe.ts';
@@ -119,7 +120,7 @@ export class ContainerRuntime {
     const state = await createSandbox(h, spec);
     this.sandboxes.set(spec.id, { spec, state, containers: new Map(), oomSeen: 0 });
     const token: SandboxToken = { v: 1, net: state.net, cg: state.cg, netns: state.netns, files: state.files };
-    return { id: spec.id, token: Buffer.from(JSON.stringify(token)).toString('base64url') };
+    return { id: spec.id, token: encodeHandleToken(token) };
   }
 
   hasSandbox(id: string): boolean {
@@ -138,12 +139,8 @@ export class ContainerRuntime {
   /** After a Nimbus restart: re-attach to a sandbox. False (and its leftovers freed) when its cgroup is gone. */
   async adoptSandbox(spec: SandboxSpec, token: string): Promise<boolean> {
     const h = this.host();
-    let t: SandboxToken;
-    try {
-      t = JSON.parse(Buffer.from(token, 'base64url').toString()) as SandboxToken;
-    } catch {
-      return false;
-    }
+    const t = decodeHandleToken<SandboxToken>(token);
+    if (!t) return false;
     const alive = existsSync(Object.values(t.cg.dirs)[0] ?? '/nonexistent') && (!t.net || existsSync(`/run/netns/${t.net.ns}`));
     if (!alive) {
       await destroySandbox(h, t);
@@ -190,19 +187,15 @@ export class ContainerRuntime {
     });
     const c = this.track(sandboxId, sb, spec, { dir, crunId, launcherPid: launched.launcherPid, launcherStart: (await processStart(launched.launcherPid)) ?? 0, pid: launched.pid, child: launched.child });
     const token: ContainerToken = { v: 1, launcherPid: c.launcherPid, launcherStart: c.launcherStart, pid: c.pid, dir, crunId };
-    return { sandboxId, name: spec.name, pid: c.pid, token: Buffer.from(JSON.stringify(token)).toString('base64url') };
+    return { sandboxId, name: spec.name, pid: c.pid, token: encodeHandleToken(token) };
   }
 
   /** After a Nimbus restart: true when the container still runs (it is watched again). */
   async adoptContainer(sandboxId: string, spec: ContainerSpec, token: string): Promise<boolean> {
     const sb = this.sandboxes.get(sandboxId);
     if (!sb) return false;
-    let t: ContainerToken;
-    try {
-      t = JSON.parse(Buffer.from(token, 'base64url').toString()) as ContainerToken;
-    } catch {
-      return false;
-    }
+    const t = decodeHandleToken<ContainerToken>(token);
+    if (!t) return false;
     if ((await processStart(t.launcherPid)) !== t.launcherStart) return false;
     this.track(sandboxId, sb, spec, { dir: t.dir, crunId: t.crunId, launcherPid: t.launcherPid, launcherStart: t.launcherStart, pid: t.pid });
     return true;

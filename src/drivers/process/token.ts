@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CgroupSet } from './cgroups.ts';
 import type { NetNames } from './netns.ts';
+import { decodeHandleToken, encodeHandleToken } from '../handle-token.ts';
 
 // The opaque token handed to the caller: enough to find the workload again after Nimbus restarts
 // (pid + its start time, so a recycled pid is never mistaken for the instance) and to clean up
@@ -16,17 +17,10 @@ export interface TokenData {
   cg?: CgroupSet;
 }
 
-export function encodeToken(t: TokenData): string {
-  return Buffer.from(JSON.stringify(t)).toString('base64url');
-}
+export const encodeToken = (t: TokenData): string => encodeHandleToken(t);
 
 export function decodeToken(s: string): TokenData | undefined {
-  try {
-    const t = JSON.parse(Buffer.from(s, 'base64url').toString()) as TokenData;
-    return t && t.v === 1 && Number.isInteger(t.pid) && t.pid > 1 ? t : undefined;
-  } catch {
-    return undefined;
-  }
+  return decodeHandleToken<TokenData>(s, (t) => t.v === 1 && Number.isInteger(t.pid) && t.pid > 1);
 }
 
 /** Start time of a process, or undefined when it does not exist (or is a zombie). */

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decodeHandleToken, encodeHandleToken } from '../handle-token.ts';
 
 // What the driver remembers about a VM outside its own memory: <run dir>/state.json (the run dir
 // is /run/<prefix>-vm/<instance id>, on tmpfs: it lives exactly as long as the host's uptime, like
@@ -41,17 +42,10 @@ export interface TokenData {
   run: string;
 }
 
-export function encodeToken(t: TokenData): string {
-  return Buffer.from(JSON.stringify(t)).toString('base64url');
-}
+export const encodeToken = (t: TokenData): string => encodeHandleToken(t);
 
 export function decodeToken(s: string): TokenData | undefined {
-  try {
-    const t = JSON.parse(Buffer.from(s, 'base64url').toString()) as TokenData;
-    return t && t.v === 1 && t.driver === 'vm' && Number.isInteger(t.pid) && t.pid > 1 && typeof t.run === 'string' ? t : undefined;
-  } catch {
-    return undefined;
-  }
+  return decodeHandleToken<TokenData>(s, (t) => t.v === 1 && t.driver === 'vm' && Number.isInteger(t.pid) && t.pid > 1 && typeof t.run === 'string');
 }
 
 export async function readState(runDir: string): Promise<VmState | undefined> {
