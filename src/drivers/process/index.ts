@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../core/log.ts';
+import { SerialQueue } from '../../core/serial.ts';
 import type {
   Driver, DriverCapabilities, ExecOptions, ExecResult, ExitInfo, IngressRule, VolumeMount, WorkloadHandle, WorkloadSpec, WorkloadStats,
 } from '../driver.ts';
@@ -69,7 +70,8 @@ interface Workload {
   exited: Promise<void>;
   markExited: () => void;
   ruleset?: string;
-  ingress: Promise<void>;
+  /** Firewall changes, applied in call order. */
+  ingress: SerialQueue;
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -309,7 +311,7 @@ export class ProcessDriver implements Driver {
     let markExited!: () => void;
     const exited = new Promise<void>((r) => (markExited = r));
     const data: TokenData = { v: 1, mode: t.mode, pid: t.pid, start: t.start, net: t.net, cg: t.cg };
-    const w: Workload = { ...t, spec, token: encodeToken(data), gone: false, exited, markExited, ingress: Promise.resolve() };
+    const w: Workload = { ...t, spec, token: encodeToken(data), gone: false, exited, markExited, ingress: new SerialQueue() };
     if (t.child) {
       t.child.once('exit', (code, signal) => void this.onWorkloadExit(w, code, signal));
       if (t.child.exitCode !== null || t.child.signalCode !== null) void this.onWorkloadExit(w, t.child.exitCode, t.child.signalCode);
@@ -505,13 +507,11 @@ export class ProcessDriver implements Driver {
     if (w.mode !== 'namespaces' || !this.caps.firewall || !w.net) return;
     const ruleset = renderRuleset(rules);
     // Applied in call order per workload; unchanged rules cost nothing (groups are refreshed often).
-    const next = w.ingress.then(async () => {
+    await w.ingress.run(async () => {
       if (w.gone || ruleset === w.ruleset) return;
       await applyRuleset(this.tools! as Required<Tools>, w.net!.ns, ruleset);
       w.ruleset = ruleset;
     });
-    w.ingress = next.catch(() => undefined);
-    await next;
   }
 
   async attachVolume(id: string, volume: VolumeMount): Promise<void> {

@@ -6,6 +6,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../core/log.ts';
+import { SerialQueue } from '../../core/serial.ts';
 import type {
   Driver, DriverCapabilities, ExecOptions, ExecResult, ExitInfo, IngressRule, VolumeMount, WorkloadHandle, WorkloadSpec, WorkloadStats,
 } from '../driver.ts';
@@ -92,9 +93,11 @@ interface Vm {
   exited: Promise<void>;
   markExited: () => void;
   ruleset?: string;
-  ingress: Promise<void>;
+  /** Firewall changes, applied in call order. */
+  ingress: SerialQueue;
   oom: { offset: number; count: number };
-  volumeOps: Promise<void>;
+  /** Volume attach/detach, one at a time. */
+  volumeOps: SerialQueue;
 }
 
 const SHELL_CLIENT = fileURLToPath(new URL('./shell-client.mjs', import.meta.url));
@@ -387,7 +390,7 @@ export class VmDriver implements Driver {
     let markExited!: () => void;
     const exited = new Promise<void>((r) => (markExited = r));
     const vm: Vm = {
-      spec, state, runDir, child, gone: false, exited, markExited, ingress: Promise.resolve(), volumeOps: Promise.resolve(),
+      spec, state, runDir, child, gone: false, exited, markExited, ingress: new SerialQueue(), volumeOps: new SerialQueue(),
       token: encodeToken({ v: 1, driver: 'vm', pid: state.qemu.pid, start: state.qemu.start, run: runDir }),
       oom: { offset: state.consoleOffset, count: 0 },
     };
@@ -560,20 +563,11 @@ export class VmDriver implements Driver {
     vm.spec = { ...vm.spec, ingress: rules };
     if (!this.nft) return;
     const ruleset = vmChain(this.table, vm.state.chain, rules, this.gateway, AGENT_PORT);
-    const next = vm.ingress.then(async () => {
+    await vm.ingress.run(async () => {
       if (vm.gone || ruleset === vm.ruleset) return;
       await this.nft!.apply(ruleset);
       vm.ruleset = ruleset;
     });
-    vm.ingress = next.catch(() => undefined);
-    await next;
-  }
-
-  /** Runs a volume change after the previous one of the same VM (attach/detach never interleave). */
-  private serial(vm: Vm, fn: () => Promise<void>): Promise<void> {
-    const next = vm.volumeOps.then(fn);
-    vm.volumeOps = next.catch(() => undefined);
-    return next;
   }
 
   /** A command in the virtiofsd's private mount namespace (where the share's vols/ live). */
@@ -591,7 +585,7 @@ export class VmDriver implements Driver {
   async attachVolume(id: string, volume: VolumeMount): Promise<void> {
     const vm = this.running(id);
     const hostPath = resolve(volume.hostPath);
-    await this.serial(vm, async () => {
+    await vm.volumeOps.run(async () => {
       const old = vm.state.volumes.find((v) => v.volumeId === volume.volumeId);
       if (old) await this.unmountVolume(vm, old);
       const v: VolumeState = { volumeId: volume.volumeId, hostPath, mountPath: volume.mountPath, tag: volumeTag(volume.volumeId) };
@@ -617,7 +611,7 @@ export class VmDriver implements Driver {
 
   async detachVolume(id: string, volume: VolumeMount): Promise<void> {
     const vm = this.running(id);
-    await this.serial(vm, async () => {
+    await vm.volumeOps.run(async () => {
       const v = vm.state.volumes.find((x) => x.volumeId === volume.volumeId);
       vm.spec = { ...vm.spec, volumes: vm.spec.volumes.filter((x) => x.volumeId !== volume.volumeId) };
       if (!v) return;
