@@ -1,3 +1,4 @@
+import { regionLocation } from '../../core/regions.ts';
 import type { Logger } from '../../core/log.ts';
 import { aggregate, dimsKey, seriesKey } from './aggregate.ts';
 import { awsIso, decide, num, type StateValue } from './alarm-eval.ts';
@@ -79,12 +80,6 @@ export interface AlarmEngineOptions {
   /** Delay after a period boundary before evaluating, so data of the period just ended can arrive. */
   evalDelayMs?: number;
 }
-
-const REGION_NAMES: Record<string, string> = {
-  'us-east-1': 'US East (N. Virginia)', 'us-east-2': 'US East (Ohio)', 'us-west-1': 'US West (N. California)', 'us-west-2': 'US West (Oregon)',
-  'eu-west-1': 'EU (Ireland)', 'eu-central-1': 'EU (Frankfurt)', 'eu-west-2': 'EU (London)', 'ap-northeast-1': 'Asia Pacific (Tokyo)',
-  'ap-southeast-1': 'Asia Pacific (Singapore)', 'ap-southeast-2': 'Asia Pacific (Sydney)',
-};
 
 export class AlarmEngine {
   private alarms = new Map<string, Live>();
@@ -272,7 +267,7 @@ export class AlarmEngine {
 
   private message(a: Alarm, oldState: StateValue, now: number): AlarmMessage {
     const c = a.config;
-    const region = REGION_NAMES[a.region] ?? a.region;
+    const region = regionLocation(a.region);
     const trigger = c.metrics?.length
       ? { Period: periodOf(c), EvaluationPeriods: c.evaluationPeriods, DatapointsToAlarm: c.datapointsToAlarm ?? c.evaluationPeriods, ComparisonOperator: c.comparisonOperator, Threshold: c.threshold ?? null, TreatMissingData: c.treatMissingData ?? 'missing', EvaluateLowSampleCountPercentile: c.evaluateLowSampleCountPercentile ?? '',
         Metrics: c.metrics.map((q) => ({ Id: q.id, ...(q.expression ? { Expression: q.expression } : {}), ...(q.label ? { Label: q.label } : {}), ReturnData: q.returnData !== false,

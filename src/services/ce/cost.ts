@@ -1,6 +1,6 @@
 import type { LineItem } from '../../engines/billing/types.ts';
 import { decodePageToken, encodePageToken, fingerprint, page } from '../pricing/paging.ts';
-import { regionLocation } from '../pricing/regions.ts';
+import { regionLocation } from '../../core/regions.ts';
 import { type CeDeps, type CeHandlers, maxResults, tokenErrors } from './common.ts';
 import { DataUnavailableException, ValidationException } from './errors.ts';
 import type { DimensionValuesWithAttributes, ResultByTime } from './generated/shapes.ts';

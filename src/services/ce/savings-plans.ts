@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LineItem, PaymentOption, SavingsPlan, SavingsPlanOffering } from '../../engines/billing/types.ts';
 import { fingerprint, page } from '../pricing/paging.ts';
-import { regionLocation } from '../pricing/regions.ts';
+import { regionLocation } from '../../core/regions.ts';
 import { type CeDeps, type CeHandlers, maxResults, oneOf, tokenErrors } from './common.ts';
 import { lineItemGetter } from './cost.ts';
 import { ValidationException } from './errors.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Billing, PriceCatalog, ReservedOffering } from '../../engines/billing/types.ts';
 import { INSTANCE_TYPES, type Family, type InstanceTypeSpec } from '../ec2/catalog/instance-types.ts';
-import { regionLocation, usagePrefix } from './regions.ts';
+import { regionLocation, usagePrefix } from '../../core/regions.ts';
 
 // The Price List's products, derived from the billing engine's price catalog (and its Reserved Instance offerings):
 // one product per (service, region, instance type, tenancy), one per dedicated-host family, Lambda's duration and

@@ -1,6 +1,6 @@
 import type { SavingsPlan, SavingsPlanOffering } from '../../engines/billing/types.ts';
 import { amount } from '../ce/reports/format.ts';
-import { usagePrefix } from '../pricing/regions.ts';
+import { usagePrefix } from '../../core/regions.ts';
 import type * as S from './generated/shapes.ts';
 
 // Engine records → the Savings Plans API's shapes (money as strings, times as ISO 8601 strings).

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { usagePrefix } from '../../../core/regions.ts';
 import type { OfferingClass, PaymentOption, PriceCatalog, SavingsPlanType } from '../types.ts';
 
 /** The shape of prices.json (the one place prices live). */
@@ -6,7 +7,7 @@ interface PricesFile {
   source: { url: string; retrieved: string; note: string };
   onDemandLinux: Record<string, number>;
   regions: Record<string, {
-    name: string; usageTypePrefix: string; multiplier: number; derived?: boolean;
+    multiplier: number; derived?: boolean;
     familyMultipliers?: Record<string, number>;
     lambda?: { requestPerMillion: number; gbSecond: number };
     fargate?: { vcpuHour: number; gbHour: number };
@@ -60,10 +61,6 @@ export class Catalog implements PriceCatalog {
 
   regions(): string[] {
     return Object.keys(this.p.regions);
-  }
-
-  regionName(region: string): string {
-    return this.p.regions[region]?.name ?? region;
   }
 
   /** Every instance type with a price. */
@@ -125,15 +122,9 @@ export class Catalog implements PriceCatalog {
     return this.p.fargate.spotFraction;
   }
 
-  /**
-   * The prefix AWS puts on usage types outside us-east-1 (USE2-BoxUsage:t3.micro, EU-BoxUsage:…). For regions not in
-   * the file: the region's initials and number (ap-east-1 → APE1-), which matches AWS for most regions.
-   */
+  /** The prefix AWS puts on usage types outside us-east-1 (USE2-BoxUsage:t3.micro, EU-BoxUsage:…): src/core/regions.ts. */
   usageTypePrefix(region: string): string {
-    const known = this.p.regions[region]?.usageTypePrefix;
-    if (known !== undefined) return known;
-    const [area = '', dir = '', n = ''] = region.split('-');
-    return `${area.toUpperCase()}${dir.charAt(0).toUpperCase()}${n}-`;
+    return usagePrefix(region);
   }
 
   /** Size normalization factor (nano 0.25 … 48xlarge 384) used by size-flexible regional RIs. */

@@ -1,5 +1,6 @@
-// AWS region codes as the Price List names them (`location`) and as usage types prefix them (BoxUsage in us-east-1 has
-// no prefix, USW2-BoxUsage in us-west-2, …). Shared by the pricing and Cost Explorer services.
+// AWS region codes as AWS names them (the Price List's `location`, the "Region" of alarm notifications) and as usage
+// types prefix them (BoxUsage in us-east-1 has no prefix, USW2-BoxUsage in us-west-2, …). The one table for the
+// billing engine, the pricing, Savings Plans and Cost Explorer services and CloudWatch alarm messages.
 
 const REGIONS: Record<string, { location: string; prefix: string }> = {
   'us-east-1': { location: 'US East (N. Virginia)', prefix: 'USE1' },
@@ -43,6 +44,10 @@ export function regionLocation(region: string): string {
  * Fargate's do), 'USW2-' for us-west-2.
  */
 export function usagePrefix(region: string, always = false): string {
-  const p = REGIONS[region]?.prefix ?? region.toUpperCase();
-  return region === 'us-east-1' && !always ? '' : `${p}-`;
+  if (region === 'us-east-1' && !always) return '';
+  const known = REGIONS[region]?.prefix;
+  if (known) return `${known}-`;
+  // A region not in the table: its initials and number (ap-east-1 → APE1), which matches AWS for most regions.
+  const [area = '', dir = '', n = ''] = region.split('-');
+  return `${area.toUpperCase()}${dir.charAt(0).toUpperCase()}${n}-`;
 }
