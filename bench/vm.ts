@@ -4,7 +4,7 @@
 //           a busybox httpd started by user data on the VM's private IP (no API in the path);
 //   API:    RunInstances on `nimbus up --driver vm` → the first HTTP 200 on the private IP.
 // Reference: Firecracker boots a minimal microVM in ~125 ms (KVM, a trimmed kernel, no firmware).
-// Runs as root with qemu-system-x86, linux-image-cloud-amd64 and busybox-static installed.
+// Runs as root with qemu-system-x86, linux-image-cloud-amd64 busybox-static and e2fsprogs installed.
 import { EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';

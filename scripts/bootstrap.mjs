@@ -29,10 +29,10 @@ const wanted = { ip: 'iproute2', nft: 'nftables', unshare: 'util-linux', nsenter
 // chromium: the web console's browser tests (playwright-core drives /usr/bin/chromium).
 // busybox-static: the ECS tests build their container images from it.
 const testWanted = { chromium: 'chromium', busybox: 'busybox-static', aws: 'awscli', python3: 'python3', autoconf: 'autoconf', automake: 'automake', libtoolize: 'libtool', cmake: 'cmake', make: 'make', 'g++': 'g++' };
-// The VM driver (issue 8): QEMU, a guest kernel and a static busybox, ~300 MB, so never by default.
+// The VM driver (issue 8): QEMU, a guest kernel, a static busybox and e2fsprogs (volumes as disks), ~300 MB, so never by default.
 // NIMBUS_DRIVER=vm (or --driver vm) prints the command when something is missing; NIMBUS_TEST_VM=1
 // with --test installs them, so the VM tests run instead of skipping (CI stays fast without them).
-const vmPackages = ['qemu-system-x86', 'linux-image-cloud-amd64', 'busybox-static'];
+const vmPackages = ['qemu-system-x86', 'linux-image-cloud-amd64', 'busybox-static', 'e2fsprogs'];
 const vmWanted = process.env.NIMBUS_DRIVER === 'vm' || process.argv.includes('--driver=vm') || process.argv.join(' ').includes('--driver vm');
 const vmForTests = forTests && process.env.NIMBUS_TEST_VM === '1';
 const need = new Set();

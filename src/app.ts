@@ -8,7 +8,8 @@ import { randomIds, type IdSource } from './core/ids.ts';
 import type { Logger } from './core/log.ts';
 import type { Driver, DriverCapabilities } from './drivers/driver.ts';
 import { ProcessDriver } from './drivers/process/index.ts';
-import { VmDriver } from './drivers/vm/index.ts';
+import { RoutingDriver, type OptionalDriver } from './drivers/routing.ts';
+import { VM_INSTALL, VmDriver, vmPrerequisites } from './drivers/vm/index.ts';
 import { ComputeEngine } from './engines/compute/engine.ts';
 import { openBilling } from './engines/billing/index.ts';
 import { QueueEngine } from './engines/queue/index.ts';
@@ -74,11 +75,14 @@ export async function startNimbus(config: NimbusConfig, log: Logger, deps: { clo
   const gateway = intToIp(base + 1);
   const bridge = { name: `${config.namePrefix}-br0`, gatewayCidr: `${gateway}/${prefix}` };
   const hide = config.credentialsFile ? [config.credentialsFile] : []; // issue 8: instances never read the credentials
-  // --driver vm / NIMBUS_DRIVER=vm: QEMU microvms. Asked for explicitly, so a host that cannot run them
+  // --driver vm / NIMBUS_DRIVER=vm: QEMU microvms for everything. Asked for explicitly, so a host that cannot run them
   // (no QEMU, no guest kernel, not root) fails start-up with the install command (VmUnavailableError).
+  // Otherwise the process driver runs everything but instances of VM AMIs (ami-0a0000000000000b1 and images made from
+  // them), which the VM driver runs on the same bridge and metadata service when this host can (issue 8). When it
+  // cannot (or NIMBUS_VM=off), start-up warns and RunInstances of a VM AMI answers `Unsupported`.
   const driver: Driver = config.driver === 'vm'
     ? new VmDriver({ dataDir, log, namePrefix: config.namePrefix, bridge, metadataAddress: config.metadataAddress, hide })
-    : new ProcessDriver({ dataDir, log, namePrefix: config.namePrefix, bridge, metadataAddress: config.metadataAddress, forcePlain: config.plainProcesses, hide });
+    : perAmiDrivers(config, log, dataDir, bridge, hide);
   const capabilities = await driver.init().catch(async (err: Error) => {
     await driver.shutdown({ stopWorkloads: true }).catch(() => undefined);
     db.close();
@@ -115,7 +119,9 @@ async function assemble(
   const registry = new ServiceRegistry();
   const endpointHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const apiEndpoint = capabilities.privateNetwork ? `http://${gateway}:${config.port}` : `http://${endpointHost}:${config.port}`;
-  const ec2Deps = { store: new Ec2Store(db), compute, clock, ids, log, dataDir, vpcCidr: config.vpcCidr, gateway, metadataEndpoint: '', apiEndpoint, billing };
+  // Per-AMI drivers: RunInstances of an AMI whose driver cannot run here fails up front (`Unsupported`).
+  const driverUnavailable = (name: string) => (driver instanceof RoutingDriver ? driver.unavailable(name) : undefined);
+  const ec2Deps = { store: new Ec2Store(db), compute, clock, ids, log, dataDir, vpcCidr: config.vpcCidr, gateway, metadataEndpoint: '', apiEndpoint, billing, driverUnavailable };
   const ec2 = createEc2Service(ec2Deps, { maxInstances: config.maxInstances, stopGraceMs: config.stopGraceMs });
   if (capabilities.metadataListen) {
     imds = await startImds(ec2Deps, capabilities.metadataListen.host, capabilities.metadataListen.port);
@@ -347,6 +353,26 @@ async function assemble(
       if (config.inMemory) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The process driver by default, plus the VM driver for VM AMIs when this host can run it. */
+function perAmiDrivers(config: NimbusConfig, log: Logger, dataDir: string, bridge: { name: string; gatewayCidr: string }, hide: string[]): RoutingDriver {
+  const common = { dataDir, log, namePrefix: config.namePrefix, bridge, metadataAddress: config.metadataAddress, hide };
+  const missing = config.vm === 'off' ? ['turned off (NIMBUS_VM=off)'] : vmPrerequisites();
+  const vm: OptionalDriver = missing.length
+    ? { unavailable: missing.join('; '), hint: config.vm === 'off' ? undefined : `Install: ${VM_INSTALL}` }
+    : {
+        // The process driver owns the bridge (it deletes it once nothing is plugged in); the VM driver only adds taps.
+        driver: new VmDriver({ ...common, sharedBridge: true }),
+        // Built and probed at the first VM launch (or adoption), not at every start of a server that may never run one.
+        lazy: true,
+        hint: `Install: ${VM_INSTALL}`,
+        // VMs reach the process driver's metadata service and bridge: without them (plain mode) they could not boot.
+        requires: (c) => (c.isolation === 'namespaces' && c.privateNetwork && c.metadataListen
+          ? undefined
+          : 'VMs need the process driver\'s bridge and metadata service (root, namespaces mode, not --plain)'),
+      };
+  return new RoutingDriver({ default: new ProcessDriver({ ...common, forcePlain: config.plainProcesses }), optional: { vm }, log });
 }
 
 function closeServer(s: Server): Promise<void> {

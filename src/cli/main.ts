@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { startNimbus } from '../app.ts';
 import { defaultConfig, type NimbusConfig } from '../core/config.ts';
 import { createLogger } from '../core/log.ts';
+import { RoutingDriver } from '../drivers/routing.ts';
+import { VM_IMAGE_ID } from '../services/ec2/catalog/images.ts';
 import { endpointOf, parseArgs } from './args.ts';
 
 const HELP = `nimbus — a local AWS-compatible compute cloud
@@ -58,6 +60,9 @@ async function up(flags: Record<string, string | true>): Promise<void> {
     `  services: ${nimbus.registry.services.map((s) => s.name).join(', ')}`,
     `  console:  ${nimbus.endpoint}/_nimbus/console`,
     `  driver:   ${caps.driver} (isolation: ${caps.isolation}; limits: ${caps.resourceLimits ? (caps.cgroupVersion ? `cgroups v${caps.cgroupVersion}` : 'VM size') : 'none'}; private network: ${caps.privateNetwork ? 'yes' : 'no'}; security groups: ${caps.firewall ? 'enforced' : 'not enforced'})`,
+    ...(nimbus.driver instanceof RoutingDriver
+      ? [`  vm AMI:   ${VM_IMAGE_ID} (nimbus/microvm-debian-x86_64) ${nimbus.driver.unavailable('vm') ? 'unavailable (see the warning below)' : 'runs QEMU microVMs on the vm driver'}`]
+      : []),
     `  instances: ${nimbus.reconciled.adopted} adopted, ${nimbus.reconciled.rebooted} booted again, ${nimbus.reconciled.finished} transitions finished`,
     `  auth:     ${config.strictSigV4 ? 'strict SigV4 (signatures verified)' : 'permissive (any access key; 12-digit key id = account)'}${nimbus.credentials.source ? `; ${nimbus.credentials.size} key(s) from ${nimbus.credentials.source}` : ''}`,
     ...(config.clockSpeed !== 1 ? [`  clock:    simulated, ${config.clockSpeed}× real time (nimbus clock; nimbus clock advance 30d)`] : []),

@@ -9,6 +9,11 @@ export interface NimbusConfig {
   inMemory: boolean;
   /** How instances are isolated: 'process' (namespaces + cgroups) or 'vm' (QEMU microvm; NIMBUS_DRIVER=vm, nimbus up --driver vm). */
   driver: 'process' | 'vm';
+  /**
+   * With the process driver as default: 'auto' also runs the VM driver for VM AMIs where the host can (QEMU, guest
+   * kernel, busybox, root); 'off' (NIMBUS_VM=off) never does, and RunInstances of a VM AMI answers `Unsupported`.
+   */
+  vm: 'auto' | 'off';
   /** Force the process driver's plain-child mode even as root (no isolation). */
   plainProcesses: boolean;
   region: string;
@@ -45,6 +50,7 @@ export function defaultConfig(overrides: Partial<NimbusConfig> = {}): NimbusConf
     dataDir: resolve(env.NIMBUS_DATA_DIR ?? '.nimbus'),
     inMemory: env.NIMBUS_IN_MEMORY === '1',
     driver: env.NIMBUS_DRIVER === 'vm' ? 'vm' : 'process',
+    vm: ['off', '0', 'false', 'no'].includes((env.NIMBUS_VM ?? '').toLowerCase()) ? 'off' : 'auto',
     plainProcesses: env.NIMBUS_PLAIN_PROCESSES === '1',
     region: env.NIMBUS_REGION ?? env.AWS_REGION ?? 'us-east-1',
     vpcCidr: env.NIMBUS_VPC_CIDR ?? '172.31.0.0/16',

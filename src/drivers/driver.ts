@@ -46,6 +46,10 @@ export interface VolumeMount {
   hostPath: string;
   /** Where it appears inside the workload, e.g. '/mnt/xvdf'. */
   mountPath: string;
+  /** The volume's size: drivers that give workloads a disk (vm) make it this big. Default 8. */
+  sizeGiB?: number;
+  /** The device name the API attached it as, e.g. '/dev/sdf' (a disk-giving driver links it to the disk). */
+  device?: string;
 }
 
 export interface WorkloadSpec {
@@ -61,6 +65,11 @@ export interface WorkloadSpec {
   network?: NetworkAttachment;
   ingress: IngressRule[];
   volumes: VolumeMount[];
+  /**
+   * Which driver runs it ('vm' | 'process'), e.g. from the instance's AMI; undefined: the server's default driver.
+   * Only a routing driver (src/drivers/routing.ts) looks at it; a driver used on its own runs every workload.
+   */
+  driver?: string;
 }
 
 export interface WorkloadHandle {
@@ -116,6 +125,11 @@ export interface Driver {
   setIngress(id: string, rules: IngressRule[]): Promise<void>;
   attachVolume(id: string, volume: VolumeMount): Promise<void>;
   detachVolume(id: string, volume: VolumeMount): Promise<void>;
+  /**
+   * Brings the host directories of the workload's attached volumes up to date with what it wrote, for
+   * drivers whose volumes are not the directories themselves (vm: disks). Snapshots call it first.
+   */
+  flushVolumes?(id: string): Promise<void>;
   stats(id: string): Promise<WorkloadStats | undefined>;
   /** Stop nothing, but release host resources owned by the driver (bridge etc.) when Nimbus shuts down cleanly with no workloads. */
   shutdown(opts: { stopWorkloads: boolean }): Promise<void>;

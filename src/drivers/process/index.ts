@@ -11,7 +11,7 @@ import { cgroupStats, destroyCgroup, procsFiles, type CgroupHost, type CgroupSet
 import { applyRuleset, renderRuleset } from './firewall.ts';
 import { bootScript, fstab, hostsFile, meminfo, resolvConf } from './init-script.ts';
 import {
-  ensureBridge, deleteBridge, gatewayClashes, hostBatch, namespacesWithPrefix, NetDeleter, netNames, netnsInode, netnsInUse, nsBatch, validateNetwork,
+  bridgePorts, ensureBridge, deleteBridge, gatewayClashes, hostBatch, namespacesWithPrefix, NetDeleter, netNames, netnsInode, netnsInUse, nsBatch, validateNetwork,
   type NetNames,
 } from './netns.ts';
 import { probeHost, type Tools } from './probe.ts';
@@ -547,7 +547,8 @@ export class ProcessDriver implements Driver {
     const live = [...this.workloads.values()].some((w) => !w.gone);
     const others = (await namespacesWithPrefix(this.opts.namePrefix)).length > 0;
     if (live || others) return;
-    await deleteBridge(this.tools!.ip, this.opts.bridge.name);
+    // The bridge is shared (per-AMI drivers: VM taps; ECS task veths): it goes only once nothing is plugged into it.
+    if ((await bridgePorts(this.opts.bridge.name)).length === 0) await deleteBridge(this.tools!.ip, this.opts.bridge.name);
     await this.cgroups!.unprepare(this.opts.namePrefix);
     // rmdir, never rm -r: these are mount points; only empty directories go.
     const vols = (await readdir(this.stashDir).catch(() => [] as string[])).filter((d) => /^vol\d+$/.test(d));

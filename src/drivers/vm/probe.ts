@@ -7,7 +7,7 @@ import { which } from '../process/probe.ts';
 // static busybox; without virtiofsd VMs boot, but with busybox only and without volumes).
 
 /** The one command that installs everything the VM driver uses on Debian 12. */
-export const VM_INSTALL = 'apt-get install -y qemu-system-x86 linux-image-cloud-amd64 busybox-static';
+export const VM_INSTALL = 'apt-get install -y qemu-system-x86 linux-image-cloud-amd64 busybox-static e2fsprogs';
 
 export interface VmTools {
   qemu: string;
@@ -19,6 +19,8 @@ export interface VmTools {
   unshare: string;
   nsenter: string;
   sh: string;
+  /** mkfs.ext4, e2fsck, debugfs (e2fsprogs): volumes become disks and back (block.ts). */
+  e2fs?: { mkfs: string; fsck: string; debugfs: string };
 }
 
 export function findVmTools(env: NodeJS.ProcessEnv = process.env): { tools?: VmTools; missing: string[] } {
@@ -32,7 +34,9 @@ export function findVmTools(env: NodeJS.ProcessEnv = process.env): { tools?: VmT
   const v = spawnSync(qemu, ['--version'], { encoding: 'utf8' });
   if (v.error || v.status !== 0) return { missing: [`${qemu} does not run (${v.error?.message ?? (v.stderr ?? '').trim()})`] };
   const qemuVersion = /version\s+([\d.]+)/.exec(v.stdout)?.[1] ?? 'unknown';
-  return { tools: { qemu, qemuVersion, virtiofsd: findVirtiofsd(env), ...(found as { ip: string; unshare: string; nsenter: string; sh: string }), nft: which('nft') }, missing };
+  const e2 = { mkfs: which('mkfs.ext4'), fsck: which('e2fsck'), debugfs: which('debugfs') };
+  const e2fs = e2.mkfs && e2.fsck && e2.debugfs ? (e2 as VmTools['e2fs']) : undefined;
+  return { tools: { qemu, qemuVersion, virtiofsd: findVirtiofsd(env), ...(found as { ip: string; unshare: string; nsenter: string; sh: string }), nft: which('nft'), e2fs }, missing };
 }
 
 function findVirtiofsd(env: NodeJS.ProcessEnv): VmTools['virtiofsd'] {

@@ -4,7 +4,7 @@ import { sq } from '../process/run.ts';
 import { HOST_DIRS } from './image/guest.ts';
 import type { VmTools } from './probe.ts';
 
-// The processes of one VM: virtiofsd (the shared directory) and qemu-system-x86_64 -M microvm.
+// The processes of one VM: virtiofsd (the shared host userland) and qemu-system-x86_64 -M microvm.
 // Both are detached session leaders: they outlive Nimbus (adopt() finds them again) and are killed
 // by pid when the VM stops.
 
@@ -22,6 +22,39 @@ export interface QemuPlan {
   /** vhost-user socket of this VM's virtiofsd, when there is one. */
   fsSocket?: string;
   pidFile: string;
+  /** QMP socket (disk hot-plug); none for the KVM probe VM. */
+  qmpSocket?: string;
+  /** Volumes attached at boot (more come and go later through QMP). */
+  disks?: DiskPlug[];
+}
+
+/** One volume as a disk on the VM's virtio-scsi bus: target <slot>, LUN 0. */
+export interface DiskPlug {
+  slot: number;
+  image: string;
+  volumeId: string;
+}
+
+// AWS: Nitro instances see EBS volumes as NVMe disks whose serial is the volume id. Here: disks on a
+// virtio-scsi controller (serial = the volume id without its dash, as on Nitro), because microvm's
+// virtio-mmio transport cannot hot-plug a virtio-blk device and AttachVolume works on running
+// instances; virtio-scsi hot-plugs disks on a controller present from boot.
+export const diskNodeName = (slot: number) => `nimbus-disk${slot}`;
+export const diskSerial = (volumeId: string) => volumeId.replace(/-/g, '').slice(0, 36);
+
+/** blockdev-add argument for a disk (QMP object form; -blockdev takes the same as JSON). */
+export function diskBlockdev(d: DiskPlug): Record<string, unknown> {
+  return { driver: 'raw', 'node-name': diskNodeName(d.slot), file: { driver: 'file', filename: d.image }, discard: 'unmap' };
+}
+
+/** device_add argument for a disk (the -device form is the same keys). */
+export function diskDevice(d: DiskPlug): Record<string, unknown> {
+  return { driver: 'scsi-hd', id: diskNodeName(d.slot), bus: 'scsi0.0', channel: 0, 'scsi-id': d.slot, lun: 0, drive: diskNodeName(d.slot), serial: diskSerial(d.volumeId) };
+}
+
+function deviceArg(o: Record<string, unknown>): string {
+  const { driver, ...rest } = o;
+  return [String(driver), ...Object.entries(rest).map(([k, v]) => `${k}=${String(v).replace(/,/g, ',,')}`)].join(',');
 }
 
 export function qemuArgs(p: QemuPlan): string[] {
@@ -43,6 +76,8 @@ export function qemuArgs(p: QemuPlan): string[] {
     '-fw_cfg', `name=opt/nimbus/seed,file=${p.seedFile}`,
     ...(p.tap ? ['-netdev', `tap,id=n0,ifname=${p.tap.name},script=no,downscript=no`, '-device', `virtio-net-device,netdev=n0,mac=${p.tap.mac}`] : []),
     ...(p.fsSocket ? ['-chardev', `socket,id=fs0,path=${p.fsSocket}`, '-device', 'vhost-user-fs-device,chardev=fs0,tag=nimbus'] : []),
+    ...(p.qmpSocket ? ['-device', 'virtio-scsi-device,id=scsi0', '-qmp', `unix:${p.qmpSocket},server=on,wait=off`] : []),
+    ...(p.disks ?? []).flatMap((d) => ['-blockdev', JSON.stringify(diskBlockdev(d)), '-device', deviceArg(diskDevice(d))]),
     '-pidfile', p.pidFile,
   ];
 }
@@ -64,10 +99,9 @@ const SHARED_HOST_DIRS = [...HOST_DIRS, 'etc'];
 /**
  * The shell that becomes virtiofsd, run under `unshare -m` so that every mount it makes lives in a
  * private mount namespace and disappears with it: a tmpfs on the share directory holding host/<dir>
- * (read-only binds of the host userland) and vols/<tag> (read-write binds of the volumes, added and
- * removed later with nsenter into this namespace). virtiofsd chroots into the share.
+ * (read-only binds of the host userland). virtiofsd chroots into the share. (Volumes are disks: block.ts.)
  */
-export function virtiofsdScript(tools: VmTools, share: string, socket: string, volumes: { tag: string; hostPath: string }[], hide: string[] = []): string {
+export function virtiofsdScript(tools: VmTools, share: string, socket: string, hide: string[] = []): string {
   const v = tools.virtiofsd!;
   const daemon = v.flavour === 'rust'
     ? [v.path, '--socket-path', socket, '--shared-dir', share, '--sandbox', 'chroot', '--cache', 'auto']
@@ -76,7 +110,7 @@ export function virtiofsdScript(tools: VmTools, share: string, socket: string, v
     'set -e',
     `d=${sq(share)}`,
     'mount -t tmpfs -o mode=755 nimbus-share "$d"',
-    'mkdir "$d/host" "$d/vols"',
+    'mkdir "$d/host"',
     `for x in ${SHARED_HOST_DIRS.join(' ')}; do`,
     '  [ -d "/$x" ] || continue',
     '  mkdir "$d/host/$x"',
@@ -92,7 +126,6 @@ export function virtiofsdScript(tools: VmTools, share: string, socket: string, v
     'for f in /etc/shadow /etc/shadow- /etc/gshadow /etc/gshadow- /etc/ssh/ssh_host_*_key; do',
     '  [ -f "$f" ] && mount --bind /dev/null "$d/host$f"',
     'done',
-    ...volumes.flatMap((vol) => [`mkdir "$d/vols/${vol.tag}"`, `mount --bind ${sq(vol.hostPath)} "$d/vols/${vol.tag}"`]),
     `exec ${daemon.map(sq).join(' ')}`,
     '',
   ].join('\n');

@@ -14,10 +14,10 @@ export interface SeedPlan {
   boot: string;
   agentPort: number;
   metadataAddress: string;
-  /** The virtio-fs share (host userland + volumes) is attached. */
+  /** The virtio-fs share (host userland) is attached. */
   share: boolean;
-  /** Volumes: name under the share's vols/ → where it is bound inside the guest. */
-  mounts: { tag: string; mountPath: string }[];
+  /** Volumes: the disk's virtio-scsi target → its device name link and where it is mounted inside the guest. */
+  mounts: { slot: number; device?: string; mountPath: string }[];
   probe?: boolean;
 }
 
@@ -45,9 +45,15 @@ export function seedArchive(p: SeedPlan): Buffer {
     { name: 'seed/secret', type: 'file', data: `${p.secret}\n`, mode: 0o600 },
     { name: 'seed/hosts', type: 'file', data: hostsFile(spec) },
     { name: 'seed/resolv.conf', type: 'file', data: spec.network ? resolvConf(spec.network.gateway) : '' },
-    // One "tag path" per line; read -r puts the rest of the line (spaces included) in the path.
-    { name: 'seed/volumes', type: 'file', data: p.mounts.map((m) => `${m.tag} ${m.mountPath.replace(/\n/g, '')}\n`).join('') },
+    // One "slot device path" per line ('-' = no device name); read -r puts the rest of the line (spaces included) in the path.
+    { name: 'seed/volumes', type: 'file', data: p.mounts.map((m) => `${m.slot} ${deviceName(m.device)} ${m.mountPath.replace(/\n/g, '')}\n`).join('') },
   ];
   if (spec.userData) entries.push({ name: 'seed/user-data', type: 'file', data: spec.userData, mode: 0o755 });
   return cpio(entries);
+}
+
+/** The name under /dev the guest links to a disk (e.g. 'sdf' for /dev/sdf), or '-' when there is none usable. */
+export function deviceName(device: string | undefined): string {
+  const n = (device ?? '').replace(/^\/dev\//, '');
+  return /^[a-z][a-z0-9]{1,15}$/.test(n) ? n : '-';
 }

@@ -11,8 +11,12 @@ export interface VolumeState {
   volumeId: string;
   hostPath: string;
   mountPath: string;
-  /** Directory name under the share's vols/ (unique per attachment, so the guest never sees a stale entry). */
-  tag: string;
+  /** virtio-scsi target of its disk. */
+  slot: number;
+  /** The disk image (block.ts) while attached. */
+  image: string;
+  /** The API's device name, e.g. /dev/sdf: linked to the disk inside the guest. */
+  device?: string;
 }
 
 export interface VmState {

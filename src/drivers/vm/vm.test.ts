@@ -9,7 +9,7 @@ import { cleanupVmPrefix, findVmLeftovers, VM_INSTALL, VmDriver, vmPrerequisites
 // The driver conformance suite on the VM driver (KVM if the probe VM boots, TCG otherwise). Test
 // objects use their own prefix, bridge and subnet (nbv<pid>, 172.26.0.0/16). Without QEMU, a guest
 // kernel or a static busybox (or not as root) the whole file is skipped with the reason; CI without
-// them stays green. Install: apt-get install -y qemu-system-x86 linux-image-cloud-amd64 busybox-static
+// them stays green. Install: apt-get install -y qemu-system-x86 linux-image-cloud-amd64 busybox-static e2fsprogs
 
 const missing = vmPrerequisites();
 const prefix = `nbv${process.pid % 100000}`;

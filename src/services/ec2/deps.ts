@@ -22,6 +22,11 @@ export interface Ec2Deps {
   apiEndpoint: string;
   /** Metering, prices, the spot market and Reserved Instances (src/engines/billing). */
   billing: Billing;
+  /**
+   * Why workloads of a named driver ('vm' | 'process', from an AMI) cannot run on this server; undefined when they can.
+   * Absent: every driver an AMI names can run (one driver runs everything).
+   */
+  driverUnavailable?: (name: string) => string | undefined;
 }
 
 export type { Scope };

@@ -37,6 +37,8 @@ export class InsufficientInstanceCapacity extends awsError('InsufficientInstance
 export class InstanceLimitExceeded extends awsError('InstanceLimitExceeded') {}
 export class HostLimitExceeded extends awsError('HostLimitExceeded') {}
 export class InvalidRegion extends awsError('InvalidRegion') {}
+/** AWS: "The requested configuration is currently not supported. Please check the documentation for supported configurations." */
+export class Unsupported extends awsError('Unsupported') {}
 // Purchase options (issue 6).
 export class InvalidHostIDNotFound extends awsError('InvalidHostID.NotFound') {}
 export class InvalidHostIDMalformed extends awsError('InvalidHostID.Malformed') {}

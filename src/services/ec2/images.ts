@@ -4,7 +4,7 @@ import { BUILTIN_IMAGES, BUILTIN_OWNER } from './catalog/images.ts';
 import type { Ec2Deps, Scope } from './deps.ts';
 import { applyFilters, type FilterInput } from './domain/filters.ts';
 import { assertAllowed, type InstanceState } from './domain/instance-state.ts';
-import { InvalidAMIIDMalformed, InvalidAMIIDNotFound, InvalidAMINameDuplicate, InvalidParameterValue } from './errors.ts';
+import { InvalidAMIIDMalformed, InvalidAMIIDNotFound, InvalidAMINameDuplicate, InvalidParameterValue, Unsupported } from './errors.ts';
 import { findInstances } from './instances/describe.ts';
 import { volumeDir } from './instances/lifecycle.ts';
 import type { ImageRow } from './store.ts';
@@ -17,7 +17,22 @@ function builtins(): ImageRow[] {
   return BUILTIN_IMAGES.map((b) => ({
     id: b.id, account: null, region: null, owner: BUILTIN_OWNER, name: b.name, description: b.description, state: 'available',
     architecture: b.architecture, platform_details: 'Linux/UNIX', source_instance_id: null, source_image_id: null, snapshot_dir: null, created_at: Date.UTC(2026, 0, 1),
+    driver: b.driver ?? null,
   }));
+}
+
+/**
+ * Instances of an image that names a driver this Nimbus cannot run (the VM AMI without QEMU, or with NIMBUS_VM=off) are
+ * refused before anything is created. AWS answers `Unsupported` for a configuration it cannot run; the message says why.
+ */
+export function assertDriverAvailable(d: Ec2Deps, driver: string | null | undefined, imageId: string): void {
+  if (!driver) return;
+  const why = d.driverUnavailable?.(driver);
+  if (!why) return;
+  throw new Unsupported(
+    'The requested configuration is currently not supported. Please check the documentation for supported configurations. '
+    + `Image ${imageId} runs its instances on the ${driver} driver, which this Nimbus cannot run: ${why}`,
+  );
 }
 
 export function findImage(d: Ec2Deps, s: Scope, id: string): ImageRow {
@@ -77,12 +92,17 @@ export function imageHandlers(d: Ec2Deps) {
           id, account: ctx.account, region: ctx.region, owner: ctx.account, name: input.Name, description: input.Description ?? null, state: 'pending',
           architecture: 'x86_64', platform_details: 'Linux/UNIX', source_instance_id: inst.id, source_image_id: inst.image_id, snapshot_dir: snapshotDir,
           created_at: d.clock.now(),
+          // Instances of the new image run where the source instance runs (a VM AMI's images stay VM AMIs).
+          driver: inst.driver ?? null,
         });
         applyTagSpecifications(d, ctx, id, 'image', input.TagSpecifications);
       });
       // AWS: the snapshot is taken while the API answers 'pending'; copying a few directories is quick here.
-      setImmediate(() => {
+      setImmediate(async () => {
         try {
+          // AWS: CreateImage reboots the instance unless NoReboot, for a consistent snapshot. Here: drivers whose volumes
+          // are disks (vm) freeze the guest filesystems and copy them back first; a directory volume is always current.
+          if (d.compute.driver.isRunning(inst.id)) await d.compute.driver.flushVolumes?.(inst.id);
           mkdirSync(snapshotDir, { recursive: true });
           for (const v of d.store.volumesOf(inst.id)) {
             cpSync(volumeDir(d, v.id), join(snapshotDir, (v.device ?? v.id).replace(/^\/dev\//, '')), { recursive: true });

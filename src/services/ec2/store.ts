@@ -9,7 +9,9 @@ export interface SubnetRow { id: string; vpc_id: string; account: string; region
 export interface SecurityGroupRow { id: string; account: string; region: string; vpc_id: string; name: string; description: string; created_at: number }
 export interface RuleRow { id: string; group_id: string; is_egress: number; protocol: string; from_port: number | null; to_port: number | null; cidr: string | null; source_group_id: string | null; description: string | null }
 export interface KeyPairRow { id: string; account: string; region: string; name: string; key_type: string; fingerprint: string; public_key: string; created_at: number }
-export interface ImageRow { id: string; account: string | null; region: string | null; owner: string; name: string; description: string | null; state: string; architecture: string; platform_details: string; source_instance_id: string | null; source_image_id: string | null; snapshot_dir: string | null; created_at: number }
+export interface ImageRow { id: string; account: string | null; region: string | null; owner: string; name: string; description: string | null; state: string; architecture: string; platform_details: string; source_instance_id: string | null; source_image_id: string | null; snapshot_dir: string | null; created_at: number;
+  /** Driver of its instances ('vm' | 'process'; migration 014); null = the server's default. */
+  driver: string | null }
 export interface InstanceRow {
   id: string; account: string; region: string; reservation_id: string; launch_index: number; image_id: string; instance_type: string;
   state: string; subnet_id: string; vpc_id: string; az: string; private_ip: string; key_name: string | null; user_data: string | null;
@@ -21,6 +23,8 @@ export interface InstanceRow {
   tenancy: 'default' | 'dedicated' | 'host'; host_id: string | null;
   /** A pending spot interruption: {"action","cause"} and when it happens. */
   instance_action_json: string | null; interruption_at: number | null;
+  /** The driver its AMI named at launch ('vm' | 'process'; migration 014); null = the server's default. */
+  driver: string | null;
 }
 export interface HostRow {
   id: string; account: string; region: string; az: string; instance_type: string | null; instance_family: string;
@@ -117,7 +121,8 @@ export class Ec2Store {
 
   // ---- images
   insertImage(i: ImageRow): void {
-    this.db.prepare('INSERT INTO images VALUES (@id,@account,@region,@owner,@name,@description,@state,@architecture,@platform_details,@source_instance_id,@source_image_id,@snapshot_dir,@created_at)').run(i);
+    const cols = Object.keys(i);
+    this.db.prepare(`INSERT INTO images (${cols.join(',')}) VALUES (${cols.map((c) => `@${c}`).join(',')})`).run(i);
   }
   images(s: Scope): ImageRow[] {
     return this.db.prepare('SELECT * FROM images WHERE account=? AND region=? ORDER BY created_at, id').all(s.account, s.region) as ImageRow[];

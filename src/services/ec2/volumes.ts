@@ -15,8 +15,8 @@ import { applyTagSpecifications, type TagSpecification } from './tags.ts';
 
 // EBS volumes are directories under <data-dir>/volumes/<id>. Attached, they appear inside the instance
 // at /mnt/<device> (e.g. /dev/sdf → /mnt/sdf), already formatted and mounted.
-// AWS: a raw block device the OS must format and mount. Here: a mounted directory, because the process
-// driver has no block layer; the VM driver (issue 8) will attach real virtio disks.
+// AWS: a raw block device the OS must format and mount. Here: a mounted directory with the process driver,
+// which has no block layer; the VM driver makes it a real disk (ext4, virtio-scsi) while attached (drivers/vm/block.ts).
 
 const SIZE_LIMITS: Record<string, [number, number]> = { gp2: [1, 16384], gp3: [1, 16384], io1: [4, 16384], io2: [4, 65536], st1: [125, 16384], sc1: [125, 16384], standard: [1, 1024] };
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join } from 'node:path';
 import { cpio, type CpioEntry } from './cpio.ts';
 import { extractPvhKernel, findKernel, isStaticElf, moduleBytes, moduleClosure, type KernelInfo } from './kernel.ts';
-import { agentScript, initScript } from './guest.ts';
+import { agentScript, initScript, mountDiskScript, unmountDiskScript } from './guest.ts';
 
 // Builds the guest image once and caches it under <data dir>/vm-image/<key>/:
 //   kernel       the PVH-bootable vmlinux unpacked from the host's bzImage (or absent: boot the bzImage)
@@ -19,7 +19,7 @@ import { agentScript, initScript } from './guest.ts';
 const BUILDER_VERSION = 3;
 
 /** Modules the guest loads at boot (with their dependencies). */
-export const GUEST_MODULES = ['virtio_mmio', 'virtio_net', 'virtiofs', 'qemu_fw_cfg', 'overlay'];
+export const GUEST_MODULES = ['virtio_mmio', 'virtio_net', 'virtiofs', 'qemu_fw_cfg', 'overlay', 'virtio_scsi', 'sd_mod'];
 
 export interface VmImage {
   key: string;
@@ -65,7 +65,7 @@ export function imageKey(inputs: ImageInputs): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({
     v: BUILDER_VERSION, kernel: fingerprint(inputs.kernel.path), busybox: fingerprint(inputs.busybox),
-    modules: modules.map((m) => fingerprint(m.path)), init: initScript(), agent: agentScript(),
+    modules: modules.map((m) => fingerprint(m.path)), init: initScript(), agent: agentScript(), disk: [mountDiskScript(), unmountDiskScript()],
   }));
   return h.digest('hex').slice(0, 16);
 }
@@ -79,7 +79,7 @@ function busyboxApplets(busybox: string): string[] {
 export function initramfsEntries(inputs: ImageInputs): CpioEntry[] {
   const modules = moduleClosure(inputs.kernel.modulesDir, GUEST_MODULES);
   const applets = busyboxApplets(inputs.busybox);
-  for (const need of ['sh', 'nc', 'setsid', 'insmod', 'ip', 'cpio', 'mount', 'base64']) {
+  for (const need of ['sh', 'nc', 'setsid', 'insmod', 'ip', 'cpio', 'mount', 'base64', 'ln', 'sync']) {
     if (!applets.includes(need)) throw new Error(`${inputs.busybox} has no ${need} applet`);
   }
   const dirs = ['dev', 'proc', 'sys', 'run', 'tmp', 'var', 'root', 'mnt', 'home', 'opt', 'srv', 'etc', 'usr', 'usr/bin', 'nimbus', 'nimbus/bin',
@@ -100,6 +100,8 @@ export function initramfsEntries(inputs: ImageInputs): CpioEntry[] {
     { name: 'etc/group', type: 'file', data: 'root:x:0:\ntty:x:5:\n' },
     { name: 'init', type: 'file', data: initScript(), mode: 0o755 },
     { name: 'nimbus/agent', type: 'file', data: agentScript(), mode: 0o755 },
+    { name: 'nimbus/mount-disk', type: 'file', data: mountDiskScript(), mode: 0o755 },
+    { name: 'nimbus/unmount-disk', type: 'file', data: unmountDiskScript(), mode: 0o755 },
     ...modules.map((m): CpioEntry => ({ name: `nimbus/modules/${m.name}.ko`, type: 'file', data: moduleBytes(m.path) })),
     { name: 'nimbus/modules.order', type: 'file', data: modules.map((m) => `${m.name}\n`).join('') },
   ];

@@ -79,8 +79,8 @@ describe('vm image pieces', () => {
     assert.match(env, /^export PATH='\/usr\/local\/sbin:.*:\/bin:\/nimbus\/bin'$/m);
     assert.match(env, /^export GREETING='it'\\''s'$/m);
     assert.doesNotMatch(env, /BAD-NAME/);
-    const seed = seedArchive({ spec, secret: 's3cret', boot: 'b00t', agentPort: 20022, metadataAddress: '169.254.169.254', share: true, mounts: [{ tag: 'vol-1-abc', mountPath: '/mnt/sdf' }] }).toString('latin1');
-    for (const part of ["NIMBUS_MEM_KB='524288'", "NIMBUS_SHARE='1'", 's3cret', 'vol-1-abc /mnt/sdf', 'echo hi', '10.0.0.5 ip-10-0-0-5', 'nameserver 10.0.0.1']) {
+    const seed = seedArchive({ spec, secret: 's3cret', boot: 'b00t', agentPort: 20022, metadataAddress: '169.254.169.254', share: true, mounts: [{ slot: 0, device: '/dev/sdf', mountPath: '/mnt/sdf' }, { slot: 1, device: '../etc/x', mountPath: '/data' }] }).toString('latin1');
+    for (const part of ["NIMBUS_MEM_KB='524288'", "NIMBUS_SHARE='1'", 's3cret', '0 sdf /mnt/sdf\n', '1 - /data\n', 'echo hi', '10.0.0.5 ip-10-0-0-5', 'nameserver 10.0.0.1']) {
       assert.ok(seed.includes(part), part);
     }
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Ec2Deps, Scope } from '../deps.ts';
 import { assertAllowed, type InstanceState } from '../domain/instance-state.ts';
 import { OperationNotPermitted, UnsupportedOperation } from '../errors.ts';
+import { assertDriverAvailable } from '../images.ts';
 import { findInstances } from './describe.ts';
 import { move, reason, userInitiated, type InstanceLifecycle } from './lifecycle.ts';
 import { placeForStart } from './placement.ts';
@@ -17,6 +18,8 @@ export function actionHandlers(d: Ec2Deps, lifecycle: InstanceLifecycle, graceMs
     StartInstances(input: Ids, ctx: Scope) {
       const rows = findInstances(d, ctx, input.InstanceIds);
       rows.forEach((r) => assertAllowed('start', r.id, r.state as InstanceState));
+      // A VM AMI's instance stopped while the VM driver was available, started where it is not: refused, not booted.
+      for (const r of rows) if (r.state === 'stopped') assertDriverAvailable(d, r.driver, r.image_id);
       // All or nothing: host-tenancy instances need room on a host (theirs, or another by auto-placement).
       const starting = d.store.tx(() => rows.filter((r) => r.state === 'stopped').map((r) => {
         const host = r.tenancy === 'host' ? { host_id: placeForStart(d, r) } : {};

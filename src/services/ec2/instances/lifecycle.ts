@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExitInfo, VolumeMount, WorkloadSpec } from '../../../drivers/driver.ts';
+import { DriverUnavailableError } from '../../../drivers/routing.ts';
 import { instanceType } from '../catalog/instance-types.ts';
 import type { Ec2Deps } from '../deps.ts';
 import { canMove, type InstanceState } from '../domain/instance-state.ts';
@@ -25,7 +26,7 @@ export function mountPathFor(device: string, root: boolean): string {
 }
 
 export function volumeMount(d: Ec2Deps, v: VolumeRow): VolumeMount {
-  return { volumeId: v.id, hostPath: volumeDir(d, v.id), mountPath: mountPathFor(v.device ?? '', v.device === '/dev/xvda') };
+  return { volumeId: v.id, hostPath: volumeDir(d, v.id), mountPath: mountPathFor(v.device ?? '', v.device === '/dev/xvda'), sizeGiB: v.size_gib, device: v.device ?? undefined };
 }
 
 export function userDataOf(row: InstanceRow): Buffer | undefined {
@@ -54,6 +55,8 @@ export function workloadSpec(d: Ec2Deps, row: InstanceRow): WorkloadSpec {
     network: { ip: row.private_ip, prefixLength: parseCidr(d.vpcCidr).prefix, gateway: d.gateway, mac: macFor(row.private_ip) },
     ingress: ingressFor(d, row),
     volumes: d.store.volumesOf(row.id).filter((v) => v.attach_state === 'attached').map((v) => volumeMount(d, v)),
+    // The driver its AMI named at launch ('vm' for the microVM AMI); undefined: the server's default driver.
+    driver: row.driver ?? undefined,
   };
 }
 
@@ -181,7 +184,23 @@ export class InstanceLifecycle {
     for (const row of d.store.liveInstances()) {
       const spec = workloadSpec(d, row);
       const handle = row.driver_token ? JSON.parse(row.driver_token) : undefined;
-      const alive = handle ? await d.compute.adopt(handle, spec).catch(() => false) : false;
+      // An instance whose driver this Nimbus cannot run (the VM driver turned off or broken since it was launched)
+      // is left exactly as it is — its VM may well still be running — rather than booted again and, failing
+      // that, terminated with its root volume.
+      const why = row.driver ? d.driverUnavailable?.(row.driver) : undefined;
+      if (why) {
+        d.log.warn({ id: row.id, driver: row.driver, why }, 'instance left alone: its driver is unavailable');
+        continue;
+      }
+      let alive = false;
+      try {
+        alive = handle ? await d.compute.adopt(handle, spec) : false;
+      } catch (err) {
+        if (err instanceof DriverUnavailableError) {
+          d.log.warn({ id: row.id, driver: row.driver, why: err.reason }, 'instance left alone: its driver is unavailable');
+          continue;
+        }
+      }
       if (row.state === 'running' || row.state === 'pending') {
         if (alive) {
           move(d, row.id, 'running');

@@ -3,7 +3,7 @@ import type { Ec2Deps, Scope } from '../deps.ts';
 import {
   InsufficientInstanceCapacity, InvalidKeyPairNotFound, InvalidParameterCombination, InvalidParameterValue, InvalidZoneNotFound, MissingParameter,
 } from '../errors.ts';
-import { findImage, seedRootVolume } from '../images.ts';
+import { assertDriverAvailable, findImage, seedRootVolume } from '../images.ts';
 import { ensureDefaultVpc, findSubnet } from '../network.ts';
 import { findGroup } from '../security-groups.ts';
 import { assertPriceMet, spotRequestId, spotTerms, type SpotTerms, type SpotTermsInput } from '../spot/options.ts';
@@ -69,6 +69,7 @@ export function launchInstances(d: Ec2Deps, lifecycle: InstanceLifecycle, maxIns
     if (prior.length) return reservation(d, ctx, prior);
   }
   const image = findImage(d, ctx, input.ImageId);
+  assertDriverAvailable(d, image.driver, image.id);
   // AWS: the default instance type is m1.small; Nimbus doesn't offer previous generations, so t3.micro.
   const typeName = input.InstanceType ?? 't3.micro';
   if (!instanceType(typeName)) throw new InvalidParameterValue(`Invalid value '${typeName}' for InstanceType.`);
@@ -134,7 +135,7 @@ export function launchInstances(d: Ec2Deps, lifecycle: InstanceLifecycle, maxIns
         state_reason_message: 'pending', security_group_ids: JSON.stringify(groupIds), shutdown_behavior: behavior,
         disable_api_termination: input.DisableApiTermination ? 1 : 0, driver_token: null, terminated_at: null, updated_at: now,
         market: spot ? 'spot' : 'on-demand', spot_request_id: sir, spot_max_price: spot?.maxPrice ?? null, interruption_behavior: spot?.behavior ?? null,
-        tenancy, host_id: hostIds?.[i] ?? null, instance_action_json: null, interruption_at: null,
+        tenancy, host_id: hostIds?.[i] ?? null, instance_action_json: null, interruption_at: null, driver: image.driver ?? null,
       };
       d.store.insertInstance(row);
       if (spot) recordSpotLaunch(d, ctx, row, spot, input, request);

@@ -6,7 +6,7 @@ import {
   InvalidKeyPairNotFound, InvalidParameterCombination, InvalidParameterValue, InvalidSpotInstanceRequestIDMalformed, InvalidSpotInstanceRequestIDNotFound,
   MissingParameter,
 } from '../errors.ts';
-import { findImage } from '../images.ts';
+import { assertDriverAvailable, findImage } from '../images.ts';
 import { resolveTenancy, type PlacementInput } from '../instances/placement.ts';
 import { decodeUserData, type RunInstancesInput } from '../instances/run.ts';
 import { ensureDefaultVpc, findSubnet } from '../network.ts';
@@ -41,7 +41,8 @@ export function launchInputOf(r: SpotRequestRow): RunInstancesInput {
 /** Checks a launch specification the way RunInstances would, so a bad request fails at once (not at fulfilment). */
 function validateSpec(d: Ec2Deps, s: Scope, spec: LaunchSpecInput): void {
   if (!spec.ImageId) throw new MissingParameter('The request must contain the parameter LaunchSpecification.ImageId');
-  findImage(d, s, spec.ImageId);
+  const image = findImage(d, s, spec.ImageId);
+  assertDriverAvailable(d, image.driver, image.id);
   const type = spec.InstanceType ?? 't3.micro';
   if (!instanceType(type)) throw new InvalidParameterValue(`Invalid value '${type}' for InstanceType.`);
   resolveTenancy(spec.Placement as PlacementInput | undefined, true);
