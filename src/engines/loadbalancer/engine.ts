@@ -7,6 +7,7 @@ import { HttpListener } from './http-proxy.ts';
 import { albPoints, Counters, point } from './metrics.ts';
 import { LbRuntime, ListenerRuntime, targetGroupsOf, type ListenerHost } from './runtime.ts';
 import { TargetGroupRuntime } from './target-group.ts';
+import { sourceAddress } from './health.ts';
 import { TcpListener } from './tcp-proxy.ts';
 import type {
   AddressProvider, BoundAddress, LambdaTargetInvoker, ListenerSpec, LoadBalancerSpec, MetricPoint, TargetGroupSpec, TargetHealthInfo,
@@ -222,6 +223,7 @@ export class LoadBalancerEngine {
   /** Which load balancers (and their zones) send traffic to each target group. */
   private refreshUsage(): void {
     const usage = new Map<string, Map<string, string[]>>();
+    const sources = new Map<string, string>();
     for (const l of this.listeners.values()) {
       const lb = this.lbs.get(l.rt.spec.lbArn);
       if (!lb) continue;
@@ -230,9 +232,16 @@ export class LoadBalancerEngine {
         let m = usage.get(arn);
         if (!m) usage.set(arn, (m = new Map()));
         m.set(lb.spec.arn, lb.spec.zones);
+        // AWS: health checks come from the load balancer's nodes. Here: from its address (NLBs keep Nimbus's, as their
+        // proxied flows do). A target group serves one application load balancer in AWS; the first one wins here.
+        const from = lb.spec.type === 'application' ? sourceAddress(lb.spec.address) : undefined;
+        if (from && !sources.has(arn)) sources.set(arn, from);
       }
     }
-    for (const [arn, tg] of this.tgs) tg.setUsage(usage.get(arn) ?? new Map());
+    for (const [arn, tg] of this.tgs) {
+      tg.healthSource = sources.get(arn);
+      tg.setUsage(usage.get(arn) ?? new Map());
+    }
   }
 
   // ---- metrics

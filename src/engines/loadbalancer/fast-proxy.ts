@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { sourceAddress } from './health.ts';
 import { HttpListener } from './http-proxy.ts';
 import { ChunkedScanner, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead } from './http-parse.ts';
 import type { Counters } from './metrics.ts';
@@ -40,7 +41,8 @@ function errorPage(status: number): string {
 /** Idle keep-alive connections to one target. */
 class Pool {
   readonly idle: Backend[] = [];
-  constructor(readonly tg: TargetGroupRuntime, readonly target: Target, readonly ip: string) {}
+  /** from: the load balancer's own address as the source (security groups of the target see the load balancer). */
+  constructor(readonly tg: TargetGroupRuntime, readonly target: Target, readonly ip: string, readonly from?: string) {}
   get gone(): boolean {
     return this.tg.targets.get(this.target.key) !== this.target || this.target.ip !== this.ip;
   }
@@ -52,7 +54,7 @@ class Backend {
   reused = false;
   readonly sock: Socket;
   constructor(readonly pool: Pool, public idleMs: number) {
-    this.sock = connect({ host: pool.ip, port: pool.target.port, noDelay: true });
+    this.sock = connect({ host: pool.ip, port: pool.target.port, noDelay: true, ...(pool.from ? { localAddress: pool.from } : {}) });
     this.sock.setTimeout(idleMs);
     this.sock.on('data', (c: Buffer) => {
       if (this.owner) this.owner.onBackendData(this, c);
@@ -683,7 +685,7 @@ export class FastHttpListener {
     let pool = this.pools.get(target);
     if (!pool || pool.ip !== target.ip) {
       if (pool) this.drop(pool);
-      pool = new Pool(tg, target, target.ip!);
+      pool = new Pool(tg, target, target.ip!, sourceAddress(this.host.lb.spec.address));
       this.pools.set(target, pool);
     }
     const b = pool.idle.pop();

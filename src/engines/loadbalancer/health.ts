@@ -22,7 +22,8 @@ export function parseMatcher(spec: string): (code: number) => boolean {
   return (code) => parts.some((p) => code >= p![0] && code <= p![1]);
 }
 
-export function probeHttp(ip: string, port: number, path: string, timeoutMs: number, matcher: (c: number) => boolean, scheduler: Scheduler): Promise<ProbeResult> {
+/** `from`: the load balancer's own address, so the target's security groups see the load balancer (see sourceAddress). */
+export function probeHttp(ip: string, port: number, path: string, timeoutMs: number, matcher: (c: number) => boolean, scheduler: Scheduler, from?: string): Promise<ProbeResult> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (r: ProbeResult) => {
@@ -31,7 +32,7 @@ export function probeHttp(ip: string, port: number, path: string, timeoutMs: num
       scheduler.clearTimeout(timer);
       resolve(r);
     };
-    const req = request({ host: ip, port, path, method: 'GET', agent: false, headers: { 'user-agent': 'ELB-HealthChecker/2.0', host: ip, connection: 'close' } }, (res) => {
+    const req = request({ host: ip, port, path, method: 'GET', agent: false, ...(from ? { localAddress: from } : {}), headers: { 'user-agent': 'ELB-HealthChecker/2.0', host: ip, connection: 'close' } }, (res) => {
       const code = res.statusCode ?? 0;
       res.resume();
       res.on('error', () => undefined);
@@ -48,10 +49,10 @@ export function probeHttp(ip: string, port: number, path: string, timeoutMs: num
   });
 }
 
-export function probeTcp(ip: string, port: number, timeoutMs: number, scheduler: Scheduler): Promise<ProbeResult> {
+export function probeTcp(ip: string, port: number, timeoutMs: number, scheduler: Scheduler, from?: string): Promise<ProbeResult> {
   return new Promise((resolve) => {
     let done = false;
-    const sock = connect({ host: ip, port });
+    const sock = connect({ host: ip, port, ...(from ? { localAddress: from } : {}) });
     const finish = (r: ProbeResult) => {
       if (done) return;
       done = true;
@@ -63,4 +64,13 @@ export function probeTcp(ip: string, port: number, timeoutMs: number, scheduler:
     sock.once('connect', () => finish({ ok: true }));
     sock.once('error', () => finish({ ok: false, reason: 'Target.FailedHealthChecks', description: 'Health checks failed' }));
   });
+}
+
+/**
+ * The source address of a load balancer's connections to its targets: its own bridge address, so that a target's
+ * security-group rule naming the load balancer's security group admits it (EC2 counts load balancer addresses as
+ * members of their groups). Undefined on loopback (no private networking: the host's address is all there is).
+ */
+export function sourceAddress(lbAddress: string | undefined): string | undefined {
+  return lbAddress && lbAddress !== '127.0.0.1' ? lbAddress : undefined;
 }

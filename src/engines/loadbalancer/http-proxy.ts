@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { sourceAddress } from './health.ts';
 import type { Counters } from './metrics.ts';
 import { redirectLocation, route, type RequestInfo } from './rules.ts';
 import { chooseTargetGroup, chooseZone, type ListenerHost } from './runtime.ts';
@@ -46,6 +47,10 @@ function hasBody(req: IncomingMessage): boolean {
 
 export class HttpListener {
   readonly server: Server;
+
+  private get from(): string | undefined {
+    return sourceAddress(this.host.lb.spec.address);
+  }
 
   constructor(private host: ListenerHost) {
     this.server = createServer({ requestTimeout: 0, keepAliveTimeout: host.lb.spec.idleTimeoutSeconds * 1000 }, (req, res) => this.handle(req, res));
@@ -134,6 +139,8 @@ export class HttpListener {
     let finished = false;
     const preq = request({
       host: target.ip, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: target.httpAgent(),
+      // The agent keys its pooled sockets by local address too, so load balancers sharing a target keep theirs apart.
+      ...(this.from ? { localAddress: this.from } : {}),
     });
     const flight = { cut: () => { preq.destroy(); res.destroy(); } };
     tg.begin(target, flight);

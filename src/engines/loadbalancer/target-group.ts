@@ -67,6 +67,9 @@ export class TargetGroupRuntime {
     this.matcher = parseMatcher(spec.healthCheck.matcher);
   }
 
+  /** Where health checks come from: the address of an application load balancer using this group (see sourceAddress). */
+  healthSource?: string;
+
   get inUse(): boolean {
     return this.usage.size > 0;
   }
@@ -232,8 +235,8 @@ export class TargetGroupRuntime {
     const port = hc.port === 'traffic-port' ? t.port : Number(hc.port);
     const timeout = Math.max(1, hc.timeoutSeconds * 1000 * this.hooks.healthScale);
     const probe = hc.protocol === 'TCP'
-      ? probeTcp(where.ip!, port, timeout, this.hooks.scheduler)
-      : probeHttp(where.ip!, port, hc.path, timeout, this.matcher, this.hooks.scheduler);
+      ? probeTcp(where.ip!, port, timeout, this.hooks.scheduler, this.healthSource)
+      : probeHttp(where.ip!, port, hc.path, timeout, this.matcher, this.hooks.scheduler, this.healthSource);
     t.probing = probe.then((r) => this.apply(t, r));
   }
 

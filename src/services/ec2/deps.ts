@@ -27,6 +27,11 @@ export interface Ec2Deps {
    * Absent: every driver an AMI names can run (one driver runs everything).
    */
   driverUnavailable?: (name: string) => string | undefined;
+  /**
+   * Members of a security group that are not EC2 instances, as /32 CIDRs: load balancers (ELBv2 adds its lookup), so a
+   * rule whose source is a load balancer's group admits that load balancer's connections.
+   */
+  groupMembers?: Array<(groupId: string) => string[]>;
 }
 
 export type { Scope };

@@ -183,8 +183,10 @@ export function ingressFor(d: Ec2Deps, inst: InstanceRow, memo?: IngressCache): 
   const foreign = foreignAddresses(d, inst.vpc_id, cache);
   if (!memo && inst.state === 'pending' && foreign.length) scheduleFirewallRefresh(d, [], 0);
   const rulesOf = (gid: string) => cache.rules.get(gid) ?? cache.rules.set(gid, d.store.rules(gid)).get(gid)!;
-  const membersOf = (gid: string) => cache.members.get(gid) ?? cache.members.set(gid,
-    d.store.instancesInGroup(gid).filter((i) => i.state === 'running' || i.state === 'pending').map((i) => `${i.private_ip}/32`)).get(gid)!;
+  const membersOf = (gid: string) => cache.members.get(gid) ?? cache.members.set(gid, [
+    ...d.store.instancesInGroup(gid).filter((i) => i.state === 'running' || i.state === 'pending').map((i) => `${i.private_ip}/32`),
+    ...(d.groupMembers ?? []).flatMap((f) => f(gid)),
+  ]).get(gid)!;
   const rules: IngressRule[] = [];
   for (const gid of JSON.parse(inst.security_group_ids) as string[]) {
     for (const r of rulesOf(gid)) {

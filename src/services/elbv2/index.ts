@@ -12,6 +12,7 @@ import { protocols } from '../../protocol/index.ts';
 import type { ServiceModel } from '../../protocol/types.ts';
 import type { Db } from '../../store/db.ts';
 import type { Ec2Deps } from '../ec2/deps.ts';
+import { refreshFirewalls } from '../ec2/security-groups.ts';
 import { json, lbShape, lbSpecOf, listenerSpecOf, tgSpecOf, type Elbv2Deps } from './common.ts';
 import type { Operations } from './generated/operations.ts';
 import type * as S from './generated/shapes.ts';
@@ -145,6 +146,14 @@ export async function createElbv2Service(o: Elbv2ServiceDeps): Promise<Elbv2Serv
   for (const row of store.allListeners()) {
     await engine.putListener(listenerSpecOf(d, row)).catch((err) => o.log.warn({ err, listener: row.arn }, 'listener could not listen again'));
   }
+  // A load balancer is a member of its security groups: a target's rule naming one of them admits the load balancer's
+  // connections (they come from its address: engines/loadbalancer sourceAddress). Application load balancers only:
+  // Nimbus's NLBs connect from Nimbus's own address, as their flows do.
+  (o.ec2.groupMembers ??= []).push((gid) => store.allLbs()
+    .filter((lb) => lb.type === 'application' && lb.address !== '127.0.0.1' && json<string[]>(lb.security_groups).includes(gid))
+    .map((lb) => `${lb.address}/32`));
+  const lbGroups = [...new Set(store.allLbs().flatMap((lb) => json<string[]>(lb.security_groups)))];
+  if (lbGroups.length) await refreshFirewalls(o.ec2, lbGroups);
   // AWS deregisters targets whose instance terminated.
   engine.onInstanceGone((tgArn, t) => {
     store.deleteTarget(tgArn, t.id, t.port);

@@ -1,5 +1,6 @@
 import type { RequestContext } from '../../gateway/context.ts';
 import { ensureDefaultVpc } from '../ec2/network.ts';
+import { refreshFirewalls } from '../ec2/security-groups.ts';
 import {
   LB_ATTRS, checkBool, checkIntAttr, hexId, json, lbArnOf, lbShape, lbSpecOf, mustLb, page, toAttrList, type Elbv2Deps,
 } from './common.ts';
@@ -71,6 +72,8 @@ export function loadBalancerHandlers(d: Elbv2Deps) {
         throw err;
       }
       d.engine.putLoadBalancer(lbSpecOf(row));
+      // Targets whose rules name one of its groups admit it from now on (EC2 counts it as a member).
+      if (groups.length) await refreshFirewalls(d.ec2, groups);
       return { LoadBalancers: [lbShape(d, row)] };
     },
 
@@ -104,6 +107,8 @@ export function loadBalancerHandlers(d: Elbv2Deps) {
       });
       await d.engine.removeLoadBalancer(row.arn);
       await d.engine.addresses.release(row.address);
+      const groups = json<string[]>(row.security_groups);
+      if (groups.length) await refreshFirewalls(d.ec2, groups);
       return {};
     },
 
