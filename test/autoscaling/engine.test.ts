@@ -57,6 +57,12 @@ describe('scaling engine (fakes, manual clock)', () => {
     assert.equal(new Date(nextCron('0 9 * * *', t0)!).toISOString(), '2026-01-05T09:00:00.000Z');
     assert.equal(new Date(nextCron('*/15 * * * *', t0)!).toISOString(), '2026-01-05T09:00:00.000Z');
     assert.equal(new Date(nextCron('30 18 * * 1-5', Date.UTC(2026, 0, 9, 19))!).toISOString(), '2026-01-12T18:30:00.000Z');
+    // Unix cron names and Sunday as 7 (2026-01-09 is a Friday).
+    assert.equal(new Date(nextCron('30 18 * * MON-FRI', Date.UTC(2026, 0, 9, 19))!).toISOString(), '2026-01-12T18:30:00.000Z');
+    assert.equal(new Date(nextCron('0 6 * * 7', Date.UTC(2026, 0, 9, 19))!).toISOString(), '2026-01-11T06:00:00.000Z');
+    assert.equal(new Date(nextCron('0 0 1 JUN *', Date.UTC(2026, 0, 9, 19))!).toISOString(), '2026-06-01T00:00:00.000Z');
+    assert.throws(() => nextCron('61 * * * *', 0), /invalid minute value '61'/);
+    assert.throws(() => nextCron('0 9 * *', 0), /5 fields/);
   });
 
   test('a scheduled action runs on the injected clock (one-time and recurring)', async () => {

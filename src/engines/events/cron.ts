@@ -7,10 +7,13 @@
 //   year 1970-2199: `, - * /`
 // One of day-of-month and day-of-week must be `?` (AWS rejects both set, and both `?`).
 
-export class ScheduleError extends Error {}
+import { CronFieldError as ScheduleError, cronField, cronValue, DAY_NAMES, MONTH_NAMES } from '../../core/cron-fields.ts';
 
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+/** An invalid schedule expression (the service turns it into ValidationException). */
+export { ScheduleError };
+
+const MONTHS = MONTH_NAMES;
+const DAYS = DAY_NAMES;
 export const MAX_YEAR = 2199;
 const MINUTE = 60_000;
 
@@ -27,47 +30,6 @@ export interface CronSpec {
 
 export type Schedule = { kind: 'rate'; everyMs: number; text: string } | { kind: 'cron'; cron: CronSpec; text: string };
 
-function num(s: string, names: string[] | undefined, base: number, lo: number, hi: number, what: string): number {
-  const up = s.toUpperCase();
-  const named = names ? names.indexOf(up) : -1;
-  const n = named >= 0 ? named + base : /^\d+$/.test(s) ? Number(s) : NaN;
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new ScheduleError(`invalid ${what} value '${s}'`);
-  return n;
-}
-
-/** `, - * /` lists into a boolean table over [lo, hi]. */
-function table(spec: string, lo: number, hi: number, what: string, names?: string[], base = 1): boolean[] {
-  const out = new Array<boolean>(hi + 1).fill(false);
-  for (const part of spec.split(',')) {
-    if (!part) throw new ScheduleError(`empty ${what} list element`);
-    const [range, stepStr, extra] = part.split('/');
-    if (extra !== undefined) throw new ScheduleError(`invalid ${what} '${part}'`);
-    const step = stepStr === undefined ? 1 : Number(stepStr);
-    if (!Number.isInteger(step) || step < 1 || (stepStr !== undefined && !/^\d+$/.test(stepStr))) throw new ScheduleError(`invalid ${what} step '${part}'`);
-    let a: number;
-    let b: number;
-    if (range === '*') {
-      a = lo;
-      b = hi;
-    } else if (range.includes('-')) {
-      const [x, y, z] = range.split('-');
-      if (z !== undefined) throw new ScheduleError(`invalid ${what} range '${part}'`);
-      a = num(x, names, base, lo, hi, what);
-      b = num(y, names, base, lo, hi, what);
-    } else {
-      a = num(range, names, base, lo, hi, what);
-      b = stepStr !== undefined ? hi : a;
-    }
-    if (b >= a) for (let v = a; v <= b; v += step) out[v] = true;
-    else {
-      // Wrapping range (e.g. FRI-MON, 22-2): AWS accepts these.
-      const span = hi - lo + 1;
-      for (let i = 0; i <= b - a + span; i += step) out[lo + ((a - lo + i) % span)] = true;
-    }
-  }
-  return out;
-}
-
 function parseDom(spec: string): CronSpec['dom'] {
   if (spec === '?') return undefined;
   const days = new Array<boolean>(32).fill(false);
@@ -80,9 +42,9 @@ function parseDom(spec: string): CronSpec['dom'] {
   }
   if (spec === 'LW') return { any: false, days, lastWeekday: true };
   m = /^(\d{1,2})W$/.exec(spec);
-  if (m) return { any: false, days, nearestWeekday: num(m[1], undefined, 1, 1, 31, 'day-of-month') };
+  if (m) return { any: false, days, nearestWeekday: cronValue(m[1], undefined, 1, 1, 31, 'day-of-month') };
   if (/[LW#]/i.test(spec)) throw new ScheduleError(`invalid day-of-month '${spec}'`);
-  return { any: spec === '*', days: table(spec, 1, 31, 'day-of-month') };
+  return { any: spec === '*', days: cronField(spec, 1, 31, 'day-of-month') };
 }
 
 function parseDow(spec: string): CronSpec['dow'] {
@@ -90,15 +52,15 @@ function parseDow(spec: string): CronSpec['dow'] {
   const days = new Array<boolean>(7).fill(false);
   if (spec === 'L') return { any: false, days: days.map((_, i) => i === 6) };
   let m = /^([A-Za-z]{3}|\d)L$/.exec(spec);
-  if (m) return { any: false, days, lastOf: num(m[1], DAYS, 1, 1, 7, 'day-of-week') - 1 };
+  if (m) return { any: false, days, lastOf: cronValue(m[1], DAYS, 1, 1, 7, 'day-of-week') - 1 };
   m = /^([A-Za-z]{3}|\d)#(\d)$/.exec(spec);
   if (m) {
     const n = Number(m[2]);
     if (n < 1 || n > 5) throw new ScheduleError(`invalid day-of-week '${spec}'`);
-    return { any: false, days, nth: { day: num(m[1], DAYS, 1, 1, 7, 'day-of-week') - 1, n } };
+    return { any: false, days, nth: { day: cronValue(m[1], DAYS, 1, 1, 7, 'day-of-week') - 1, n } };
   }
   if (/[LW#]/i.test(spec.replace(/[A-Za-z]{3}/g, (w) => (DAYS.includes(w.toUpperCase()) ? '0' : w)))) throw new ScheduleError(`invalid day-of-week '${spec}'`);
-  const t = table(spec, 1, 7, 'day-of-week', DAYS, 1);
+  const t = cronField(spec, 1, 7, 'day-of-week', DAYS, 1);
   return { any: spec === '*', days: days.map((_, i) => t[i + 1]) };
 }
 
@@ -110,9 +72,9 @@ export function parseCron(body: string): CronSpec {
   if (/[?LW#]/i.test(mi + h + y) || /[?LW#]/.test(mon.replace(/[A-Za-z]{3}/g, (w) => (MONTHS.includes(w.toUpperCase()) ? '0' : w)))) {
     throw new ScheduleError('? L W # are only allowed in day-of-month and day-of-week');
   }
-  const years = table(y, 1970, MAX_YEAR, 'year').slice(1970);
+  const years = cronField(y, 1970, MAX_YEAR, 'year').slice(1970);
   return {
-    minutes: table(mi, 0, 59, 'minutes'), hours: table(h, 0, 23, 'hours'), months: table(mon, 1, 12, 'month', MONTHS, 1),
+    minutes: cronField(mi, 0, 59, 'minutes'), hours: cronField(h, 0, 23, 'hours'), months: cronField(mon, 1, 12, 'month', MONTHS, 1),
     years, dom: parseDom(dom), dow: parseDow(dow),
   };
 }

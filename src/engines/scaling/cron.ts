@@ -1,32 +1,26 @@
 // Unix cron (min hour day-of-month month day-of-week), the Recurrence format of scheduled actions; UTC
-// unless a fixed offset is known for the TimeZone (Nimbus evaluates IANA zones through Intl).
+// unless a fixed offset is known for the TimeZone (Nimbus evaluates IANA zones through Intl). Field lists are parsed
+// by the shared core/cron-fields.ts (EventBridge's six-field cron uses it too).
+import { CronFieldError, cronField, DAY_NAMES, MONTH_NAMES } from '../../core/cron-fields.ts';
 
-function field(spec: string, min: number, max: number): Set<number> {
-  const out = new Set<number>();
-  for (const part of spec.split(',')) {
-    const [range, stepStr] = part.split('/');
-    const step = stepStr ? Number(stepStr) : 1;
-    let lo = min;
-    let hi = max;
-    if (range !== '*') {
-      const [a, b] = range.split('-');
-      lo = Number(a);
-      hi = b !== undefined ? Number(b) : stepStr ? max : lo;
-    }
-    if (![lo, hi, step].every(Number.isInteger) || lo < min || hi > max || step < 1) throw new Error(`invalid cron field '${spec}'`);
-    for (let v = lo; v <= hi; v += step) out.add(v);
-  }
-  return out;
+/** A field's values as a set (the shared field-list parser; names allowed: JAN-DEC, SUN-SAT). */
+function field(spec: string, lo: number, hi: number, what: string, names?: string[], base?: number): Set<number> {
+  const t = cronField(spec, lo, hi, what, names, base);
+  return new Set(t.flatMap((on, v) => (on ? [v] : [])));
 }
 
 export interface Cron { minutes: Set<number>; hours: Set<number>; days: Set<number>; months: Set<number>; weekdays: Set<number>; anyDay: boolean; anyWeekday: boolean }
 
+/** Throws CronFieldError (the service answers ValidationError). */
 export function parseCron(expr: string): Cron {
   const parts = expr.trim().split(/\s+/);
-  if (parts.length !== 5) throw new Error(`a recurrence has 5 fields (minute hour day month weekday): '${expr}'`);
-  const weekdays = field(parts[4].replace(/7/g, '0'), 0, 6);
+  if (parts.length !== 5) throw new CronFieldError(`a recurrence has 5 fields (minute hour day month weekday): '${expr}'`);
+  // Unix cron: 0 and 7 are both Sunday.
+  const weekdays = field(parts[4]!, 0, 7, 'day-of-week', DAY_NAMES, 0);
+  if (weekdays.delete(7)) weekdays.add(0);
   return {
-    minutes: field(parts[0], 0, 59), hours: field(parts[1], 0, 23), days: field(parts[2], 1, 31), months: field(parts[3], 1, 12), weekdays,
+    minutes: field(parts[0]!, 0, 59, 'minute'), hours: field(parts[1]!, 0, 23, 'hour'), days: field(parts[2]!, 1, 31, 'day-of-month'),
+    months: field(parts[3]!, 1, 12, 'month', MONTH_NAMES, 1), weekdays,
     anyDay: parts[2] === '*', anyWeekday: parts[4] === '*',
   };
 }
