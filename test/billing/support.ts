@@ -47,13 +47,4 @@ export function meterInstance(b: BillingTest, id: string, instanceType: string, 
   if (endMs !== undefined) billing.meter.close(id, endMs);
 }
 
-/** The error name an SDK call rejects with. */
-export async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
+export { errorOf } from '../support/nimbus.ts';

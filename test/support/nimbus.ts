@@ -58,3 +58,14 @@ export async function cleanupHostObjects(prefix: string): Promise<void> {
   const { cleanupPrefix } = await import('../../src/drivers/process/cleanup.ts');
   await cleanupPrefix(prefix, `${prefix}-br0`).catch(() => undefined);
 }
+
+/** What an SDK call rejects with (name = the AWS error code, HTTP status); throws when the call succeeds. */
+export async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected the call to fail');
+}

@@ -12,7 +12,7 @@ import { cleanupVmPrefix, findVmLeftovers, VM_INSTALL, vmPrerequisites } from '.
 import { VM_IMAGE_ID } from '../../src/services/ec2/catalog/images.ts';
 import { Ec2Store } from '../../src/services/ec2/store.ts';
 import { AMI, describe as describeInstance, execIn, WEB_SERVER, waitState } from '../support/ec2.ts';
-import { b64, cleanupHostObjects, eventually, httpGet, isRoot, startTestNimbus, TEST_NET_PREFIX, TEST_VPC_CIDR, type TestNimbus } from '../support/nimbus.ts';
+import { b64, cleanupHostObjects, errorOf, eventually, httpGet, isRoot, startTestNimbus, TEST_NET_PREFIX, TEST_VPC_CIDR, type TestNimbus } from '../support/nimbus.ts';
 
 // Per-AMI drivers (issue 8): one Nimbus whose default is the process driver runs instances of the microVM AMI
 // (ami-0a0000000000000b1) as QEMU microVMs and every other AMI as processes, on one bridge and one metadata service.
@@ -67,16 +67,6 @@ function qemuFor(id: string): number[] {
     if (argv[0]?.includes('qemu-system') && argv.some((a) => a.includes(id))) out.push(Number(p));
   }
   return out;
-}
-
-async function sdkError(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function instanceCount(ec2: EC2Client): Promise<number> {
@@ -207,12 +197,12 @@ describe('per-AMI drivers: process and VM instances on one server', { skip: miss
       delete process.env.NIMBUS_VM;
     }
     assert.equal(t.nimbus.reconciled.adopted, 0);
-    const startErr = await sdkError(t.ec2.send(new StartInstancesCommand({ InstanceIds: [vm.id] })));
+    const startErr = await errorOf(t.ec2.send(new StartInstancesCommand({ InstanceIds: [vm.id] })));
     assert.equal(startErr.name, 'Unsupported');
     assert.match(startErr.message, /^The requested configuration is currently not supported\..*NIMBUS_VM=off/);
     assert.equal((await describeInstance(t.ec2, vm.id)).State?.Name, 'stopped', 'left stopped, not booted and failed');
     const before = await instanceCount(t.ec2);
-    const runErr = await sdkError(run(t.ec2, vmImage!, '#!/bin/sh\n', sg));
+    const runErr = await errorOf(run(t.ec2, vmImage!, '#!/bin/sh\n', sg));
     assert.equal(runErr.name, 'Unsupported');
     assert.equal(await instanceCount(t.ec2), before, 'no instance row was created');
 
@@ -263,13 +253,13 @@ describe('per-AMI drivers: the VM driver unavailable', () => {
       const img = (await t.ec2.send(new DescribeImagesCommand({ ImageIds: [VM_IMAGE_ID] }))).Images![0]!;
       assert.equal(img.Name, 'nimbus/microvm-debian-x86_64');
 
-      const err = await sdkError(t.ec2.send(new RunInstancesCommand({ ImageId: VM_IMAGE_ID, InstanceType: 't3.nano', MinCount: 1, MaxCount: 1 })));
+      const err = await errorOf(t.ec2.send(new RunInstancesCommand({ ImageId: VM_IMAGE_ID, InstanceType: 't3.nano', MinCount: 1, MaxCount: 1 })));
       assert.equal(err.name, 'Unsupported');
       assert.equal(err.status, 400);
       assert.match(err.message, /^The requested configuration is currently not supported\. Please check the documentation for supported configurations\. Image ami-0a0000000000000b1 runs its instances on the vm driver, which this Nimbus cannot run: turned off \(NIMBUS_VM=off\)/);
       assert.equal(await instanceCount(t.ec2), 0, 'no instance row, not even a pending one');
       // A spot request for it is refused up front too, not at fulfilment.
-      const spot = await sdkError(t.ec2.send(new RequestSpotInstancesCommand({ LaunchSpecification: { ImageId: VM_IMAGE_ID, InstanceType: 't3.nano' } })));
+      const spot = await errorOf(t.ec2.send(new RequestSpotInstancesCommand({ LaunchSpecification: { ImageId: VM_IMAGE_ID, InstanceType: 't3.nano' } })));
       assert.equal(spot.name, 'Unsupported');
 
       const sg = await webGroup(t.ec2, 'per-ami-off');
@@ -287,7 +277,7 @@ describe('per-AMI drivers: the VM driver unavailable', () => {
       const warning = t.nimbus.capabilities.warnings.find((w) => w.startsWith('the vm driver is unavailable'));
       assert.ok(warning, `a start-up warning (got ${t.nimbus.capabilities.warnings.join(' | ')})`);
       assert.ok(warning.includes(`Install: ${VM_INSTALL}`), warning);
-      const err = await sdkError(t.ec2.send(new RunInstancesCommand({ ImageId: VM_IMAGE_ID, MinCount: 1, MaxCount: 1 })));
+      const err = await errorOf(t.ec2.send(new RunInstancesCommand({ ImageId: VM_IMAGE_ID, MinCount: 1, MaxCount: 1 })));
       assert.equal(err.name, 'Unsupported');
       assert.ok(err.message.includes(`Install: ${VM_INSTALL}`), err.message);
       assert.equal(await instanceCount(t.ec2), 0);
