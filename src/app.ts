@@ -45,6 +45,7 @@ import { createSavingsPlansService } from './services/savingsplans/index.ts';
 import { createCostExplorerService } from './services/ce/index.ts';
 import { openDb, type Db } from './store/db.ts';
 import { CredentialStore } from './core/credentials.ts';
+import { scopeOfArn } from './core/arn.ts';
 
 export interface Nimbus {
   config: NimbusConfig;
@@ -153,8 +154,8 @@ async function assemble(
   closers.push(() => sns.close());
   /** Publishes as the topic's own account (alarm actions, EventBridge targets): the scope comes from the ARN. */
   const publishToTopic = async (topicArn: string, message: string, subject?: string): Promise<void> => {
-    const [, , , region, account] = topicArn.split(':');
-    await sns.engine.publish({ account: account!, region: region!, baseUrl: ec2Deps.apiEndpoint, signed: true }, { topicArn, message, subject });
+    const { region, account } = scopeOfArn(topicArn);
+    await sns.engine.publish({ account, region, baseUrl: ec2Deps.apiEndpoint, signed: true }, { topicArn, message, subject });
   };
   // SQS: JSON and query protocols over the shared queue engine.
   registry.add(createSqsService(queues));

@@ -1,5 +1,6 @@
 import type { MetricsSource, SourceDatum } from '../metrics/index.ts';
 import type { UsageRecord } from './types.ts';
+import { parseArn } from '../../core/arn.ts';
 
 // AWS/Lambda metrics from what really ran: every invocation the meter records and every throttle the
 // engine refuses, per function, since the last collection. AWS publishes a metric only for periods
@@ -20,7 +21,8 @@ export class LambdaMetrics {
   private windows = new Map<string, Window>();
 
   private window(account: string, region: string, functionArn: string): Window {
-    const name = functionArn.split(':')[6] ?? functionArn;
+    // arn:aws:lambda:region:account:function:name[:qualifier] → name
+    const name = parseArn(functionArn)?.resource.split(':')[1] ?? functionArn;
     const key = `${account}/${region}/${name}`;
     let w = this.windows.get(key);
     if (!w) this.windows.set(key, (w = { account, region, name, invocations: 0, errors: 0, throttles: 0, durations: [], peakConcurrency: 0 }));

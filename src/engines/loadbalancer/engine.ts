@@ -13,6 +13,7 @@ import type {
   AddressProvider, BoundAddress, LambdaTargetInvoker, ListenerSpec, LoadBalancerSpec, MetricPoint, TargetGroupSpec, TargetHealthInfo,
   TargetRef, TargetResolver,
 } from './types.ts';
+import { scopeOfArn } from '../../core/arn.ts';
 
 // The load balancer engine: the run-time side of ELBv2. Listeners really listen (HTTP reverse proxy for
 // application load balancers, TCP proxy for network load balancers), target groups health-check and spread,
@@ -258,8 +259,7 @@ export class LoadBalancerEngine {
     const perTg = new Map<string, number>();
     for (const lb of this.lbs.values()) {
       const lbDim = [{ Name: 'LoadBalancer', Value: lb.spec.dimension }];
-      const [, , , region = '', account = ''] = lb.spec.arn.split(':');
-      const o = { account, region };
+      const o = scopeOfArn(lb.spec.arn);
       const alb = lb.spec.type === 'application';
       const ns = alb ? 'AWS/ApplicationELB' : 'AWS/NetworkELB';
       if (alb) out.push(...albPoints(o, lb.counters, lbDim, ts, true));
@@ -286,8 +286,7 @@ export class LoadBalancerEngine {
     for (const [arn, requests] of perTg) {
       const tg = this.tgs.get(arn)!;
       const dims = [{ Name: 'TargetGroup', Value: tg.spec.dimension }];
-      const [, , , region = '', account = ''] = arn.split(':');
-      out.push(point({ account, region }, 'AWS/ApplicationELB', 'RequestCountPerTarget', dims, ts, 'Count', requests / Math.max(1, tg.counts().healthy)));
+      out.push(point(scopeOfArn(arn), 'AWS/ApplicationELB', 'RequestCountPerTarget', dims, ts, 'Count', requests / Math.max(1, tg.counts().healthy)));
     }
     return out;
   }

@@ -22,6 +22,7 @@ import { Elbv2Store } from './store.ts';
 import { tagHandlers } from './tags.ts';
 import { targetGroupHandlers } from './target-groups.ts';
 import { deregisterTargets, describeHealth, registerTargets, targetHandlers } from './targets.ts';
+import { scopeOfArn } from '../../core/arn.ts';
 
 // Elastic Load Balancing v2 (query protocol, API 2015-12-01) over the load balancer engine
 // (src/engines/loadbalancer): application load balancers are real HTTP reverse proxies, network load balancers
@@ -105,10 +106,6 @@ export interface Elbv2Service {
   close(): Promise<void>;
 }
 
-const scopeOfArn = (arn: string) => {
-  const p = arn.split(':');
-  return { region: p[3] ?? '', account: p[4] ?? '' };
-};
 
 export async function createElbv2Service(o: Elbv2ServiceDeps): Promise<Elbv2Service> {
   const store = new Elbv2Store(o.db);

@@ -5,6 +5,7 @@ import { json, mustTg, type Elbv2Deps, type TgStored } from './common.ts';
 import { InvalidTarget, LIMITS, TooManyRegistrationsForTargetId, TooManyTargets, ValidationError } from './errors.ts';
 import type * as S from './generated/shapes.ts';
 import type { Scope, TgRow } from './store.ts';
+import { parseArn } from '../../core/arn.ts';
 
 // Target registration, shared by the API handlers and the programmatic API Auto Scaling uses.
 
@@ -43,7 +44,7 @@ function normalize(d: Elbv2Deps, s: Scope, tg: TgRow, targets: S.TargetDescripti
         if (!/^arn:aws[\w-]*:lambda:[^:]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/.test(t.Id)) throw new ValidationError(`The target ID '${t.Id}' is not a valid Lambda function ARN`);
         const inv = d.engine.lambda();
         // Issue 8: another account's function is not a target of this account's load balancer.
-        if (t.Id.split(':')[4] !== s.account) throw new InvalidTarget(`Lambda function '${t.Id}' does not exist`);
+        if (parseArn(t.Id)?.account !== s.account) throw new InvalidTarget(`Lambda function '${t.Id}' does not exist`);
         if (inv?.exists && !inv.exists(t.Id)) throw new InvalidTarget(`Lambda function '${t.Id}' does not exist`);
         az = undefined;
         break;
