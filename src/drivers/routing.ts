@@ -3,6 +3,7 @@ import type {
   Driver, DriverCapabilities, ExecOptions, ExecResult, ExitInfo, IngressRule, VolumeMount, WorkloadHandle, WorkloadSpec, WorkloadStats,
 } from './driver.ts';
 import { decodeHandleToken } from './handle-token.ts';
+import { Listeners } from './listeners.ts';
 
 // Per-workload driver choice (issue 8: per-AMI drivers). One Driver over a default driver plus optional named
 // ones: start() runs a workload on `spec.driver ?? default` and remembers which driver holds it; every per-id call
@@ -61,7 +62,7 @@ export class RoutingDriver implements Driver {
   /** Optional drivers left out, and why. */
   private missing = new Map<string, string>();
   private owners = new Map<string, Driver>();
-  private listeners: ((info: ExitInfo) => void)[] = [];
+  private listeners: Listeners<ExitInfo>;
   private warnings: string[] = [];
   private initialised = false;
   /** Lazy drivers: their init, started on first use (shared by concurrent first uses). */
@@ -70,6 +71,7 @@ export class RoutingDriver implements Driver {
   private uninitialised = new Set<string>();
 
   constructor(private opts: RoutingDriverOptions) {
+    this.listeners = new Listeners(opts.log);
     this.fallback = opts.default;
     this.name = opts.default.name;
     this.drivers.set(opts.default.name, opts.default);
@@ -212,20 +214,14 @@ export class RoutingDriver implements Driver {
   }
 
   onExit(listener: (info: ExitInfo) => void): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   private emitExit(from: Driver, info: ExitInfo): void {
     // Only the driver holding the workload speaks for it (the mapping stays until stop(): the owner cleans up).
     const holder = this.owners.get(info.id);
     if (holder && holder !== from) return;
-    for (const l of this.listeners) {
-      try {
-        l(info);
-      } catch (err) {
-        this.opts.log?.error({ err }, 'exit listener failed');
-      }
-    }
+    this.listeners.emit(info);
   }
 
   exec(id: string, argv: string[], opts?: ExecOptions): Promise<ExecResult> {

@@ -11,6 +11,7 @@ import { sq } from '../process/run.ts';
 import { mountInto, unmountFrom } from '../process/volumes.ts';
 import { ContainerRuntime } from './runtime.ts';
 import type { ContainerSpec } from './types.ts';
+import { Listeners } from '../listeners.ts';
 
 // The container driver: the Driver contract (src/drivers/driver.ts) on the OCI runtime, so a workload — an EC2-style
 // instance — can be an OCI container too, and the same conformance suite runs against it. The workload is one
@@ -64,10 +65,11 @@ export class ContainerDriver implements Driver {
   private rt: ContainerRuntime;
   private caps: DriverCapabilities = { driver: 'container', isolation: 'none', resourceLimits: false, privateNetwork: false, firewall: false, warnings: ['driver not initialised'] };
   private specs = new Map<string, WorkloadSpec>();
-  private listeners: ((info: ExitInfo) => void)[] = [];
+  private listeners: Listeners<ExitInfo>;
   private dataDir: string;
 
   constructor(private o: ContainerDriverOptions) {
+    this.listeners = new Listeners(this.o.log);
     this.dataDir = resolve(o.dataDir);
     this.rt = new ContainerRuntime({ log: o.log, namePrefix: o.namePrefix, bridge: o.bridge.name, host: o.host, bridgeGatewayCidr: o.host ? undefined : o.bridge.gatewayCidr });
     this.rt.onExit((x) => void this.onContainerExit(x.sandboxId, x.exitCode, x.oomKilled));
@@ -136,13 +138,7 @@ export class ContainerDriver implements Driver {
     // The runtime reports 128 + n for a container ended by signal n, as docker does; the contract wants the signal.
     const signal = code !== null && code > 128 ? Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0] ?? null : null;
     const info: ExitInfo = { id, code: signal ? null : code, signal, oomKilled };
-    for (const l of this.listeners) {
-      try {
-        l(info);
-      } catch (err) {
-        this.o.log.error({ err }, 'exit listener failed');
-      }
-    }
+    this.listeners.emit(info);
   }
 
   async stop(id: string, opts: { graceMs?: number } = {}): Promise<void> {
@@ -168,7 +164,7 @@ export class ContainerDriver implements Driver {
   }
 
   onExit(listener: (info: ExitInfo) => void): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   exec(id: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -14,6 +14,7 @@ import { ociConfig } from './oci-config.ts';
 import { probeContainerHost, type ContainerHostProbe } from './probe.ts';
 import { createSandbox, destroySandbox, sandboxStats, setSandboxIngress, type SandboxHost, type SandboxState } from './sandbox.ts';
 import type { ContainerExit, ContainerHandle, ContainerSpec, RuntimeCapabilities, SandboxHandle, SandboxSpec } from './types.ts';
+import { Listeners } from '../listeners.ts';
 
 // The OCI container runtime: sandboxes (a task's cgroup + network namespace) and containers in them, run by crun
 // from images of the local image store. What ECS tasks (src/engines/containers) and the container Driver
@@ -67,11 +68,13 @@ export class ContainerRuntime {
   private probe?: ContainerHostProbe;
   private h?: SandboxHost;
   private sandboxes = new Map<string, Sandbox>();
-  private listeners: ((e: ContainerExit) => void)[] = [];
+  private listeners: Listeners<ContainerExit>;
   private poller?: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private o: ContainerRuntimeOptions) {}
+  constructor(private o: ContainerRuntimeOptions) {
+    this.listeners = new Listeners(o.log, 'container exit listener');
+  }
 
   private get crunRoot(): string {
     return join('/run', this.o.namePrefix, 'crun');
@@ -108,7 +111,7 @@ export class ContainerRuntime {
 
   /** Called once per container exit that stopContainer()/destroySandbox() did not ask for. */
   onExit(listener: (e: ContainerExit) => void): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   // ------------------------------------------------------------------ sandboxes
@@ -262,13 +265,7 @@ export class ContainerRuntime {
     if (sb && stats) sb.oomSeen = stats.oomKills;
     const e: ContainerExit = { sandboxId, name: c.spec.name, exitCode: code, oomKilled };
     this.o.log.debug(e, 'container runtime: container exited');
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        this.o.log.error({ err }, 'container exit listener failed');
-      }
-    }
+    this.listeners.emit(e);
   }
 
   /** The container's init as the host sees it (undefined when not running). */

@@ -19,6 +19,7 @@ import { delay, run, sq } from './run.ts';
 import { spawnBoot } from './spawn.ts';
 import { decodeToken, encodeToken, firstChild, processStart, type TokenData } from './token.ts';
 import { inGuest, linkPlain, mountInto, plainVolumesDir, unlinkPlain, unmountFrom, type Stash } from './volumes.ts';
+import { Listeners } from '../listeners.ts';
 
 /** Host paths an instance's mount namespace covers with its own (private /tmp; the root volume on /root). */
 const COVERED = ['/tmp', '/root'];
@@ -87,12 +88,13 @@ export class ProcessDriver implements Driver {
   private workloads = new Map<string, Workload>();
   /** Names handed out to workloads that are starting or running (collision check). */
   private names = new Map<string, NetNames>();
-  private listeners: ((info: ExitInfo) => void)[] = [];
+  private listeners: Listeners<ExitInfo>;
   private poller?: NodeJS.Timeout;
   private closed = false;
   private dataDir: string;
 
   constructor(private opts: ProcessDriverOptions) {
+    this.listeners = new Listeners(this.opts.log);
     this.dataDir = resolve(opts.dataDir);
   }
 
@@ -344,13 +346,7 @@ export class ProcessDriver implements Driver {
     if (this.workloads.get(w.spec.id) === w) this.workloads.delete(w.spec.id);
     const info: ExitInfo = { id: w.spec.id, code, signal, oomKilled };
     this.opts.log.info(info, 'process driver: workload exited');
-    for (const l of this.listeners) {
-      try {
-        l(info);
-      } catch (err) {
-        this.opts.log.error({ err }, 'exit listener failed');
-      }
-    }
+    this.listeners.emit(info);
   }
 
   /** Frees a workload's host objects once its processes are gone. */
@@ -459,7 +455,7 @@ export class ProcessDriver implements Driver {
   }
 
   onExit(listener: (info: ExitInfo) => void): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   private running(id: string): Workload {

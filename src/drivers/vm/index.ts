@@ -25,6 +25,7 @@ import { withQmp } from './qmp.ts';
 import { deviceName, seedArchive } from './seed.ts';
 import { processesUnder } from './cleanup.ts';
 import { decodeToken, encodeToken, readState, writeState, type VmState, type VolumeState } from './state.ts';
+import { Listeners } from '../listeners.ts';
 
 // The VM driver: every instance is a QEMU microvm (KVM where a probe VM boots, TCG otherwise)
 // booting the host's Debian cloud kernel and a busybox initramfs Nimbus builds (image/), with a tap
@@ -118,7 +119,7 @@ export class VmDriver implements Driver {
   private nft?: NftQueue;
   private vms = new Map<string, Vm>();
   private taps = new Set<string>();
-  private listeners: ((info: ExitInfo) => void)[] = [];
+  private listeners: Listeners<ExitInfo>;
   private poller?: NodeJS.Timeout;
   private closed = false;
   private dataDir: string;
@@ -130,6 +131,7 @@ export class VmDriver implements Driver {
   private boots = new Semaphore(Number(process.env.NIMBUS_VM_MAX_BOOTS ?? 0) || availableParallelism());
 
   constructor(private opts: VmDriverOptions) {
+    this.listeners = new Listeners(this.opts.log);
     this.dataDir = resolve(opts.dataDir);
     this.table = tableName(opts.namePrefix);
   }
@@ -443,13 +445,7 @@ export class VmDriver implements Driver {
     // The guest's init never gets OOM-killed (oom_score_adj -1000): a VM exit is never an OOM kill.
     const info: ExitInfo = { id: vm.spec.id, code, signal, oomKilled: false };
     this.opts.log.info(info, 'vm driver: VM exited');
-    for (const l of this.listeners) {
-      try {
-        l(info);
-      } catch (err) {
-        this.opts.log.error({ err }, 'exit listener failed');
-      }
-    }
+    this.listeners.emit(info);
   }
 
   /** Frees what a VM holds on the host once QEMU is gone: virtiofsd, tap, firewall chain, disks (files back into the volumes), run dir. */
@@ -561,7 +557,7 @@ export class VmDriver implements Driver {
   }
 
   onExit(listener: (info: ExitInfo) => void): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   private running(id: string): Vm {
