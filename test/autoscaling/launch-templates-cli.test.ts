@@ -3,14 +3,10 @@ import {
   DescribeLaunchTemplateVersionsCommand, ModifyLaunchTemplateCommand, RunInstancesCommand, TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { awsCli, awsCliMissing } from '../support/awscli.ts';
 import { isRoot, startTestNimbus, type TestNimbus } from '../support/nimbus.ts';
 import { template } from './support.ts';
-
-const run = promisify(execFile);
 
 describe('EC2 launch templates and Auto Scaling through the AWS CLI', () => {
   let t: TestNimbus;
@@ -56,19 +52,14 @@ describe('EC2 launch templates and Auto Scaling through the AWS CLI', () => {
     await assert.rejects(t.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ['lt-one'] })), (e: Error) => e.name === 'InvalidLaunchTemplateName.NotFoundException');
   });
 
-  test('create-auto-scaling-group, describe-auto-scaling-groups, set-desired-capacity with /usr/bin/aws', { skip: (!existsSync('/usr/bin/aws') && 'Debian awscli not installed') || (!isRoot && 'needs root') }, async () => {
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
-    const aws = async (...args: string[]) => {
-      const { stdout } = await run('/usr/bin/aws', ['--endpoint-url', t.endpoint, '--output', 'json', 'autoscaling', ...args], { env });
-      return stdout.trim() ? JSON.parse(stdout) : {};
-    };
+  test('create-auto-scaling-group, describe-auto-scaling-groups, set-desired-capacity with /usr/bin/aws', { skip: awsCliMissing || (!isRoot && 'needs root') }, async () => {
+    const { aws, awsError } = awsCli(t.endpoint, { service: 'autoscaling' });
     await template(t.ec2, 'cli-lt');
     await aws('create-auto-scaling-group', '--auto-scaling-group-name', 'cli', '--launch-template', 'LaunchTemplateName=cli-lt,Version=$Latest',
       '--min-size', '0', '--max-size', '2', '--desired-capacity', '0', '--availability-zones', 'us-east-1a', 'us-east-1b');
-    const err = await aws('create-auto-scaling-group', '--auto-scaling-group-name', 'cli', '--launch-template', 'LaunchTemplateName=cli-lt', '--min-size', '0', '--max-size', '2', '--availability-zones', 'us-east-1a')
-      .then(() => '', (e: { stderr: string }) => e.stderr);
+    const err = await awsError('create-auto-scaling-group', '--auto-scaling-group-name', 'cli', '--launch-template', 'LaunchTemplateName=cli-lt', '--min-size', '0', '--max-size', '2', '--availability-zones', 'us-east-1a');
     assert.match(err, /AlreadyExists/);
-    const bad = await aws('set-desired-capacity', '--auto-scaling-group-name', 'cli', '--desired-capacity', '5').then(() => '', (e: { stderr: string }) => e.stderr);
+    const bad = await awsError('set-desired-capacity', '--auto-scaling-group-name', 'cli', '--desired-capacity', '5');
     assert.match(bad, /ValidationError.*above max value 2/);
     await aws('set-desired-capacity', '--auto-scaling-group-name', 'cli', '--desired-capacity', '1');
     let g: any;

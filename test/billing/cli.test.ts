@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { awsCli, awsCliMissing, boto3, boto3Missing } from '../support/awscli.ts';
 import { DAY, HOUR, meterInstance, startBilling, T0, type BillingTest } from './support.ts';
 
 // The billing APIs as Debian's AWS CLI (2.9) and boto3 (1.26) speak them.
-const run = promisify(execFile);
-const AWS = '/usr/bin/aws'; // a pyenv/pip `aws` may shadow it on PATH
-const PYTHON = '/usr/bin/python3';
-const hasBoto3 = existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/boto3');
-const ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
 
 describe('Billing APIs through the AWS CLI and boto3', () => {
   let b: BillingTest;
@@ -24,12 +17,9 @@ describe('Billing APIs through the AWS CLI and boto3', () => {
     await b?.close();
   });
 
-  async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run(AWS, ['--endpoint-url', b.t.endpoint, '--output', 'json', ...args], { env: ENV });
-    return stdout.trim() ? JSON.parse(stdout) : {};
-  }
+  const { aws, awsError } = awsCli(() => b.t.endpoint);
 
-  test('aws ce get-cost-and-usage, aws pricing get-products, aws savingsplans', { skip: !existsSync(AWS) && 'Debian awscli not installed' }, async () => {
+  test('aws ce get-cost-and-usage, aws pricing get-products, aws savingsplans', { skip: awsCliMissing }, async () => {
     const cost = await aws('ce', 'get-cost-and-usage', '--time-period', 'Start=2026-03-01,End=2026-03-02', '--granularity', 'DAILY', '--metrics', 'UnblendedCost', 'UsageQuantity',
       '--group-by', 'Type=DIMENSION,Key=INSTANCE_TYPE');
     const [g] = cost.ResultsByTime[0].Groups;
@@ -43,12 +33,11 @@ describe('Billing APIs through the AWS CLI and boto3', () => {
     assert.equal((Object.values((Object.values(doc.terms.OnDemand)[0] as any).priceDimensions)[0] as any).pricePerUnit.USD, '0.1008000000');
     const offers = await aws('savingsplans', 'describe-savings-plans-offerings', '--plan-types', 'Compute', '--durations', '31536000', '--payment-options', 'No Upfront');
     assert.equal(offers.searchResults.length, 1);
-    const bad = await run(AWS, ['--endpoint-url', b.t.endpoint, 'ce', 'get-cost-and-usage', '--time-period', 'Start=2026-03-02,End=2026-03-01', '--granularity', 'DAILY', '--metrics', 'UnblendedCost'], { env: ENV })
-      .then(() => '', (err: { stderr: string }) => err.stderr);
+    const bad = await awsError('ce', 'get-cost-and-usage', '--time-period', 'Start=2026-03-02,End=2026-03-01', '--granularity', 'DAILY', '--metrics', 'UnblendedCost');
     assert.match(bad, /ValidationException.*Start date \(and hour\) should be before end date \(and hour\)/);
   });
 
-  test('boto3: ce, pricing, savingsplans', { skip: !hasBoto3 && 'Debian python3-boto3 not installed' }, async () => {
+  test('boto3: ce, pricing, savingsplans', { skip: boto3Missing }, async () => {
     const script = `
 import boto3, json, sys
 kw = dict(endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
@@ -68,8 +57,7 @@ except sp.exceptions.ValidationException as e:
 print(json.dumps({'cost': r['ResultsByTime'][0]['Total']['UnblendedCost'], 'price': json.loads(p['PriceList'][0])['product']['attributes']['instanceType'],
   'state': plans[0]['state'], 'commitment': plans[0]['commitment'], 'err': err}))
 `;
-    const { stdout } = await run(PYTHON, ['-c', script, b.t.endpoint], { env: { ...ENV, PYTHONPATH: '' } });
-    const out = JSON.parse(stdout);
+    const out = await boto3(b.t.endpoint, script);
     assert.deepEqual(out.cost, { Amount: '2.016', Unit: 'USD' });
     assert.equal(out.price, 't3.micro');
     assert.equal(out.state, 'active');

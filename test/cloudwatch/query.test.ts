@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, DescribeAlarmHistoryCommand, ListTagsForResourceCommand, PutMetricAlarmCommand, SetAlarmStateCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-cloudwatch';
 import { after, before, describe, test } from 'node:test';
+import { awsCli, awsCliMissing, boto3, boto3Missing } from '../support/awscli.ts';
 import { rejection, startCw, type CwTest } from './support.ts';
 
 // The query protocol, as the Debian AWS CLI (2.9) and boto3 (1.26) speak it to CloudWatch; alarm APIs via the SDK.
-const run = promisify(execFile);
-const AWS = '/usr/bin/aws'; // a pyenv/pip `aws` may shadow it on PATH
-const PYTHON = '/usr/bin/python3';
-const hasBoto3 = existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/boto3');
-const ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
 
 describe('CloudWatch over the query protocol, and alarm APIs', () => {
   let s: CwTest;
@@ -23,12 +16,9 @@ describe('CloudWatch over the query protocol, and alarm APIs', () => {
     await s?.close();
   });
 
-  async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run(AWS, ['--endpoint-url', s.t.endpoint, '--output', 'json', 'cloudwatch', ...args], { env: ENV });
-    return stdout.trim() ? JSON.parse(stdout) : {};
-  }
+  const { aws, awsError } = awsCli(() => s.t.endpoint, { service: 'cloudwatch' });
 
-  test('AWS CLI: put-metric-data, get-metric-statistics, put-metric-alarm, describe-alarms, errors', { skip: !existsSync(AWS) && 'Debian awscli not installed' }, async () => {
+  test('AWS CLI: put-metric-data, get-metric-statistics, put-metric-alarm, describe-alarms, errors', { skip: awsCliMissing }, async () => {
     const iso = (ms: number) => new Date(ms).toISOString();
     await aws('put-metric-data', '--namespace', 'Cli', '--metric-data', JSON.stringify([
       { MetricName: 'Jobs', Dimensions: [{ Name: 'Queue', Value: 'q1' }], Timestamp: iso(t0), Value: 3, Unit: 'Count' },
@@ -66,13 +56,11 @@ describe('CloudWatch over the query protocol, and alarm APIs', () => {
     await aws('delete-alarms', '--alarm-names', 'cli-alarm');
     assert.deepEqual((await aws('describe-alarms', '--alarm-name-prefix', 'cli')).MetricAlarms, []);
 
-    const err = await rejection(aws('put-metric-data', '--namespace', 'AWS/Nope', '--metric-name', 'x', '--value', '1'));
-    assert.match((err as unknown as { stderr: string }).stderr, /InvalidParameterValue/);
-    const missing = await rejection(aws('set-alarm-state', '--alarm-name', 'ghost', '--state-value', 'OK', '--state-reason', 'x'));
-    assert.match((missing as unknown as { stderr: string }).stderr, /ResourceNotFound/);
+    assert.match(await awsError('put-metric-data', '--namespace', 'AWS/Nope', '--metric-name', 'x', '--value', '1'), /InvalidParameterValue/);
+    assert.match(await awsError('set-alarm-state', '--alarm-name', 'ghost', '--state-value', 'OK', '--state-reason', 'x'), /ResourceNotFound/);
   });
 
-  test('boto3: put_metric_data, get_metric_statistics, put_metric_alarm, describe_alarms', { skip: !hasBoto3 && 'Debian python3-boto3 not installed' }, async () => {
+  test('boto3: put_metric_data, get_metric_statistics, put_metric_alarm, describe_alarms', { skip: boto3Missing }, async () => {
     const script = `
 import boto3, json, sys, datetime
 cw = boto3.client('cloudwatch', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
@@ -88,8 +76,7 @@ except cw.exceptions.ClientError as e:
     err = e.response['Error']['Code']
 print(json.dumps({'ext': [d['ExtendedStatistics'] for d in st['Datapoints']], 'alarm': al[0]['AlarmName'], 'stat': al[0]['ExtendedStatistic'], 'err': err}))
 `;
-    const { stdout } = await run(PYTHON, ['-c', script, s.t.endpoint, String(t0)], { env: { ...ENV, PYTHONPATH: '' } });
-    const out = JSON.parse(stdout);
+    const out = await boto3(s.t.endpoint, script, String(t0));
     // Values 1, 2, 3, 3: p50 = rank 2 → 2; p90 = rank 4 → 3.
     assert.deepEqual(out.ext, Array(3).fill({ p50: 2, p90: 3 }));
     assert.equal(out.alarm, 'boto-alarm');

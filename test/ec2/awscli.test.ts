@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { awsCli, awsCliMissing } from '../support/awscli.ts';
 import { AMI, WEB_SERVER } from '../support/ec2.ts';
 import { eventually, httpGet, isRoot, startTestNimbus, type TestNimbus } from '../support/nimbus.ts';
 
-const run = promisify(execFile);
-// Debian's awscli package (the issue asks for it; a pyenv/pip `aws` may shadow it on PATH).
-const AWS = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
-
-describe('EC2 through the AWS CLI (--endpoint-url)', { skip: !existsSync('/usr/bin/aws') && 'Debian awscli not installed' }, () => {
+// Debian's awscli package (the issue asks for it).
+describe('EC2 through the AWS CLI (--endpoint-url)', { skip: awsCliMissing }, () => {
   let t: TestNimbus;
   const tmp = mkdtempSync(join(tmpdir(), 'nimbus-cli-'));
   before(async () => {
@@ -22,20 +18,7 @@ describe('EC2 through the AWS CLI (--endpoint-url)', { skip: !existsSync('/usr/b
     await t?.close();
   });
 
-  async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run(AWS, ['--endpoint-url', t.endpoint, '--output', 'json', 'ec2', ...args], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    });
-    return stdout.trim() ? JSON.parse(stdout) : {};
-  }
-  async function awsError(...args: string[]): Promise<string> {
-    try {
-      await aws(...args);
-    } catch (err) {
-      return (err as { stderr: string }).stderr;
-    }
-    throw new Error('expected the CLI to fail');
-  }
+  const { aws, awsError } = awsCli(() => t.endpoint, { service: 'ec2' });
 
   test('describe types, offerings, images, vpcs, subnets, zones, regions', async () => {
     const types = await aws('describe-instance-types', '--instance-types', 'm7i.xlarge');
@@ -114,9 +97,7 @@ describe('EC2 through the AWS CLI (--endpoint-url)', { skip: !existsSync('/usr/b
   });
 
   test('sts get-caller-identity (query protocol) names the account', async () => {
-    const { stdout } = await run(AWS, ['--endpoint-url', t.endpoint, '--output', 'json', 'sts', 'get-caller-identity'], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: '111122223333', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null' },
-    });
-    assert.equal(JSON.parse(stdout).Account, '111122223333');
+    const sts = awsCli(t.endpoint, { env: { AWS_ACCESS_KEY_ID: '111122223333', AWS_SECRET_ACCESS_KEY: 'x' } });
+    assert.equal((await sts.aws('sts', 'get-caller-identity')).Account, '111122223333');
   });
 });

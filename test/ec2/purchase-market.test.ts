@@ -3,16 +3,13 @@ import {
   PurchaseReservedInstancesOfferingCommand, paginateDescribeSpotPriceHistory,
 } from '@aws-sdk/client-ec2';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/core/clock.ts';
+import { awsCli, awsCliMissing } from '../support/awscli.ts';
 import { startTestNimbus, type TestNimbus } from '../support/nimbus.ts';
 
 // Reserved Instances and the spot price history through the EC2 API (no instances needed).
 
-const run = promisify(execFile);
 const YEAR = 31_536_000;
 const HOUR = 3_600_000;
 
@@ -157,12 +154,9 @@ describe('EC2 purchase options: Reserved Instances and spot prices', () => {
     assert.ok(Math.min(...stamps) >= now - (90 + 15) * 24 * HOUR, 'at most 90 days back (plus the price in effect then, set at most two weeks earlier)');
   });
 
-  test('the AWS CLI reads the spot price history', { skip: !existsSync('/usr/bin/aws') && 'Debian awscli not installed' }, async () => {
-    const { stdout } = await run('/usr/bin/aws', [
-      '--endpoint-url', t.endpoint, '--output', 'json', 'ec2', 'describe-spot-price-history',
-      '--instance-types', 'm7i.large', '--product-descriptions', 'Linux/UNIX', '--availability-zone', 'us-east-1b',
-    ], { env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' } });
-    const out = JSON.parse(stdout) as { SpotPriceHistory: { AvailabilityZone: string; InstanceType: string; SpotPrice: string }[] };
+  test('the AWS CLI reads the spot price history', { skip: awsCliMissing }, async () => {
+    const out: { SpotPriceHistory: { AvailabilityZone: string; InstanceType: string; SpotPrice: string }[] } = await awsCli(t.endpoint).aws(
+      'ec2', 'describe-spot-price-history', '--instance-types', 'm7i.large', '--product-descriptions', 'Linux/UNIX', '--availability-zone', 'us-east-1b');
     assert.equal(out.SpotPriceHistory.length, 1);
     assert.equal(out.SpotPriceHistory[0].AvailabilityZone, 'us-east-1b');
     assert.equal(out.SpotPriceHistory[0].InstanceType, 'm7i.large');

@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
+import { awsCli, awsCliMissing } from '../support/awscli.ts';
 import { httpGet } from '../support/nimbus.ts';
 import { containerSkip, defaultNetwork, eventually, importBusybox, startEcsNimbus, type EcsTestNimbus } from './support.ts';
 
 // A Fargate service through the AWS CLI the way its documentation walks through it: register-task-definition from a
 // JSON file, create-service, the CLI's own `wait services-stable` and `wait tasks-stopped` waiters, logs.
 
-const run = promisify(execFile);
-
-describe('ECS on Fargate through the AWS CLI', { skip: containerSkip || (!existsSync('/usr/bin/aws') && 'Debian awscli not installed') }, () => {
+describe('ECS on Fargate through the AWS CLI', { skip: containerSkip || awsCliMissing }, () => {
   let n: EcsTestNimbus;
 
-  async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run('/usr/bin/aws', ['--endpoint-url', n.endpoint, '--output', 'json', ...args], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-      timeout: 120_000,
-    });
-    return stdout.trim() ? JSON.parse(stdout) : {};
-  }
+  const { aws } = awsCli(() => n.endpoint, { timeout: 120_000 });
 
   before(async () => {
     n = await startEcsNimbus();

@@ -1,10 +1,8 @@
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, RunInstancesCommand, TerminateInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { DescribeContainerInstancesCommand, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
+import { awsCli, awsCliMissing } from '../support/awscli.ts';
 import { b64, httpGet } from '../support/nimbus.ts';
 import { containerSkip, defaultNetwork, eventually, importBusybox, startEcsNimbus, type EcsTestNimbus } from './support.ts';
 
@@ -12,21 +10,13 @@ import { containerSkip, defaultNetwork, eventually, importBusybox, startEcsNimbu
 // instances (Nimbus plays the ECS agent), tasks are placed by binpack / spread / distinctInstance with ECS's resource
 // accounting, bridge-mode containers share their instance's network, and a terminated instance leaves the cluster.
 
-const run = promisify(execFile);
-const cli = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
-
-describe('ECS on EC2 container instances (AWS CLI)', { skip: containerSkip || (!existsSync('/usr/bin/aws') && 'Debian awscli not installed') }, () => {
+describe('ECS on EC2 container instances (AWS CLI)', { skip: containerSkip || awsCliMissing }, () => {
   let n: EcsTestNimbus;
   let small: string;
   let medium: string;
   const cluster = 'ec2-cluster';
 
-  async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run(cli, ['--endpoint-url', n.endpoint, '--output', 'json', ...args], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    });
-    return stdout.trim() ? JSON.parse(stdout) : {};
-  }
+  const { aws } = awsCli(() => n.endpoint);
 
   const instanceOf = async (taskArns: string[]) => {
     const tasks = (await aws('ecs', 'describe-tasks', '--cluster', cluster, '--tasks', ...taskArns)).tasks as Array<{ containerInstanceArn: string }>;

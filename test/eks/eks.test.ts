@@ -4,14 +4,14 @@ import {
   ListTagsForResourceCommand, TagResourceCommand, UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { eksStateOf } from '../../src/services/eks/index.ts';
+import { awsCli, awsCliMissing } from '../support/awscli.ts';
 import { eventually, sdkClient, startTestNimbus, type TestNimbus } from '../support/nimbus.ts';
 import { defaultNetwork } from '../ecs/support.ts';
 
@@ -19,7 +19,6 @@ import { defaultNetwork } from '../ecs/support.ts';
 // server speaking the two Kubernetes API reads Nimbus makes (/version, /api/v1/nodes), with its own CA and a bearer
 // token, described by a kubeconfig. What can run here: the EKS API and its view of that cluster; no control plane.
 
-const run = promisify(execFile);
 const TOKEN = 'nimbus-test-token';
 
 interface FakeKube { server: Server; url: string; nodes: Array<{ name: string; ready: boolean; labels?: Record<string, string> }>; version: string }
@@ -111,12 +110,7 @@ describe('EKS in front of an existing Kubernetes cluster', () => {
       (e: Error) => e.name === 'ResourceInUseException');
     assert.deepEqual((await eks.send(new ListClustersCommand({}))).clusters, ['dev']);
     // The AWS CLI sees the same.
-    if (existsSync('/usr/bin/aws')) {
-      const { stdout } = await run('/usr/bin/aws', ['--endpoint-url', n.endpoint, '--output', 'json', 'eks', 'describe-cluster', '--name', 'dev'], {
-        env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-      });
-      assert.equal(JSON.parse(stdout).cluster.endpoint, kube.url);
-    }
+    if (!awsCliMissing) assert.equal((await awsCli(n.endpoint).aws('eks', 'describe-cluster', '--name', 'dev')).cluster.endpoint, kube.url);
   });
 
   test('a requested version the cluster does not run is reported; bad credentials fail the cluster', async () => {

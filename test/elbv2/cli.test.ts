@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { awsCli, awsCliMissing } from '../support/awscli.ts';
 import { eventually } from '../support/nimbus.ts';
 import { backend, network, startElbNimbus, type Backend } from './support.ts';
 
-const run = promisify(execFile);
-
-describe('ELBv2 through the AWS CLI (--endpoint-url)', { skip: !existsSync('/usr/bin/aws') && 'Debian awscli not installed' }, () => {
+describe('ELBv2 through the AWS CLI (--endpoint-url)', { skip: awsCliMissing }, () => {
   let t: Awaited<ReturnType<typeof startElbNimbus>>;
   let b: Backend;
   before(async () => {
@@ -20,12 +16,7 @@ describe('ELBv2 through the AWS CLI (--endpoint-url)', { skip: !existsSync('/usr
     b?.server.close();
   });
 
-  async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run('/usr/bin/aws', ['--endpoint-url', t.endpoint, '--output', 'json', 'elbv2', ...args], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    });
-    return stdout.trim() ? JSON.parse(stdout) : {};
-  }
+  const { aws } = awsCli(() => t.endpoint, { service: 'elbv2' });
 
   test('create-load-balancer, create-target-group, register-targets, describe-target-health', async () => {
     const net = await network(t.ec2);

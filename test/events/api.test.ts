@@ -6,16 +6,11 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { awsCli, awsCliMissing } from '../support/awscli.ts';
 import { eventually, sdkClient } from '../support/nimbus.ts';
 import { rejection, startEventsNimbus, type EventsTest } from './support.ts';
 
-const run = promisify(execFile);
-const AWS = '/usr/bin/aws'; // Debian's awscli (a pyenv/pip `aws` may shadow it on PATH)
-const cliEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
 const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:nowhere';
 
 describe('EventBridge API (@aws-sdk/client-eventbridge)', () => {
@@ -187,11 +182,8 @@ describe('EventBridge API (@aws-sdk/client-eventbridge)', () => {
     await e.send(new DeleteRuleCommand({ Name: 'tagged' }));
   });
 
-  test('AWS CLI: put-rule, put-targets, list-rules, list-targets-by-rule', { skip: !existsSync(AWS) && 'Debian awscli not installed' }, async () => {
-    const aws = async (...args: string[]) => {
-      const { stdout } = await run(AWS, ['--endpoint-url', t.endpoint, '--output', 'json', 'events', ...args], { env: cliEnv });
-      return stdout.trim() ? JSON.parse(stdout) : {};
-    };
+  test('AWS CLI: put-rule, put-targets, list-rules, list-targets-by-rule', { skip: awsCliMissing }, async () => {
+    const { aws, awsError } = awsCli(t.endpoint, { service: 'events' });
     const put = await aws('put-rule', '--name', 'cli-nightly', '--schedule-expression', 'cron(0 3 ? * MON-FRI *)', '--description', 'from the CLI');
     assert.equal(put.RuleArn, 'arn:aws:events:us-east-1:000000000000:rule/cli-nightly');
     const targets = await aws('put-targets', '--rule', 'cli-nightly', '--targets', JSON.stringify([{ Id: 'q', Arn: 'arn:aws:sqs:us-east-1:000000000000:orders', Input: '{"job":"nightly"}' }]));
@@ -200,8 +192,7 @@ describe('EventBridge API (@aws-sdk/client-eventbridge)', () => {
     assert.deepEqual(list.Rules.map((r: { Name: string; ScheduleExpression: string; State: string }) => [r.Name, r.ScheduleExpression, r.State]), [['cli-nightly', 'cron(0 3 ? * MON-FRI *)', 'ENABLED']]);
     const lt = await aws('list-targets-by-rule', '--rule', 'cli-nightly');
     assert.deepEqual(lt.Targets, [{ Id: 'q', Arn: 'arn:aws:sqs:us-east-1:000000000000:orders', Input: '{"job":"nightly"}' }]);
-    const bad = await run(AWS, ['--endpoint-url', t.endpoint, 'events', 'delete-rule', '--name', 'cli-nightly'], { env: cliEnv }).catch((x) => x);
-    assert.match(String(bad.stderr), /ValidationException/);
+    assert.match(await awsError('delete-rule', '--name', 'cli-nightly'), /ValidationException/);
     await aws('remove-targets', '--rule', 'cli-nightly', '--ids', 'q');
     await aws('delete-rule', '--name', 'cli-nightly');
   });

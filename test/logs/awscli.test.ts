@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { awsCli, awsCliMissing } from '../support/awscli.ts';
 import { startLogs, type LogsTest } from './support.ts';
 
-const run = promisify(execFile);
-// Debian's awscli (a pyenv/pip `aws` may shadow it on PATH).
-const AWS = '/usr/bin/aws';
-const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
-
-describe('CloudWatch Logs through the AWS CLI (JSON 1.1)', { skip: !existsSync(AWS) && 'Debian awscli not installed' }, () => {
+describe('CloudWatch Logs through the AWS CLI (JSON 1.1)', { skip: awsCliMissing }, () => {
   let s: LogsTest;
   before(async () => {
     s = await startLogs();
@@ -19,10 +12,7 @@ describe('CloudWatch Logs through the AWS CLI (JSON 1.1)', { skip: !existsSync(A
     await s?.close();
   });
 
-  async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run(AWS, ['--endpoint-url', s.t.endpoint, '--output', 'json', 'logs', ...args], { env });
-    return stdout.trim() ? JSON.parse(stdout) : {};
-  }
+  const { aws, awsError, raw } = awsCli(() => s.t.endpoint, { service: 'logs' });
 
   test('create-log-group, create-log-stream, put-log-events, get-log-events, filter-log-events, describe, errors', async () => {
     const g = '/aws/lambda/cli-fn';
@@ -48,11 +38,10 @@ describe('CloudWatch Logs through the AWS CLI (JSON 1.1)', { skip: !existsSync(A
     const streams = await aws('describe-log-streams', '--log-group-name', g);
     assert.equal(streams.logStreams[0].lastEventTimestamp, now + 2);
 
-    const err = await run(AWS, ['--endpoint-url', s.t.endpoint, 'logs', 'get-log-events', '--log-group-name', g, '--log-stream-name', 'nope'], { env }).catch((e: { stderr: string; code: number }) => e);
-    assert.equal((err as { code: number }).code, 254);
-    assert.match((err as { stderr: string }).stderr, /ResourceNotFoundException/);
-    const dup = await run(AWS, ['--endpoint-url', s.t.endpoint, 'logs', 'create-log-group', '--log-group-name', g], { env }).catch((e: { stderr: string }) => e);
-    assert.match((dup as { stderr: string }).stderr, /ResourceAlreadyExistsException/);
+    const err = await raw('get-log-events', '--log-group-name', g, '--log-stream-name', 'nope');
+    assert.equal(err.code, 254);
+    assert.match(err.stderr, /ResourceNotFoundException/);
+    assert.match(await awsError('create-log-group', '--log-group-name', g), /ResourceAlreadyExistsException/);
 
     await aws('delete-log-group', '--log-group-name', g);
     assert.deepEqual((await aws('describe-log-groups')).logGroups, []);

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateQueueCommand, ListQueuesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -11,6 +9,7 @@ import { CreateTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/clien
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { DescribeAlarmsCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ManualClock } from '../../src/core/clock.ts';
+import { awsCli, awsCliMissing } from '../support/awscli.ts';
 import { startTestNimbus, type TestNimbus } from '../support/nimbus.ts';
 import { ALICE, BOB, clientConfig, errorCode, presignedUrl, raw, sdkError, signedForm, writeCredentials, type Creds } from './support.ts';
 
@@ -19,8 +18,6 @@ import { ALICE, BOB, clientConfig, errorCode, presignedUrl, raw, sdkError, signe
 
 const WRONG: Creds = { accessKeyId: ALICE.accessKeyId, secretAccessKey: 'not-alices-secret' };
 const STRANGER: Creds = { accessKeyId: 'AKIANOBODY0000000000', secretAccessKey: 'whatever' };
-const run = promisify(execFile);
-const AWS_CLI = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : undefined;
 
 describe('strict SigV4', () => {
   let t: TestNimbus;
@@ -174,17 +171,17 @@ describe('strict SigV4', () => {
     }
   });
 
-  test('the AWS CLI (botocore signing; SQS over query) with right and wrong secrets', { skip: !AWS_CLI && 'Debian awscli not installed' }, async () => {
-    const cli = (creds: Creds, ...args: string[]) => run(AWS_CLI!, ['--endpoint-url', t.endpoint, '--output', 'json', ...args], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_MAX_ATTEMPTS: '1' },
-    });
-    const who = JSON.parse((await cli(BOB, 'sts', 'get-caller-identity')).stdout);
+  test('the AWS CLI (botocore signing; SQS over query) with right and wrong secrets', { skip: awsCliMissing }, async () => {
+    const cli = (creds: Creds, ...args: string[]) => awsCli(t.endpoint, {
+      env: { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_MAX_ATTEMPTS: '1' },
+    }).aws(...args);
+    const who = await cli(BOB, 'sts', 'get-caller-identity');
     assert.equal(who.Account, BOB.account);
-    const queues = JSON.parse((await cli(ALICE, 'sqs', 'list-queues')).stdout);
+    const queues = await cli(ALICE, 'sqs', 'list-queues');
     const url = queues.QueueUrls.find((u: string) => u.endsWith('/111111111111/signed'));
     assert.ok(url);
     // Query-protocol SQS posts to the queue URL's path: a signed path other than '/'.
-    const sent = JSON.parse((await cli(ALICE, 'sqs', 'send-message', '--queue-url', url, '--message-body', 'from the cli: ü & +')).stdout);
+    const sent = await cli(ALICE, 'sqs', 'send-message', '--queue-url', url, '--message-body', 'from the cli: ü & +');
     assert.ok(sent.MessageId);
     await assert.rejects(cli(BOB, 'sqs', 'send-message', '--queue-url', url, '--message-body', 'x'), (err: { stderr: string }) => /AccessDenied/.test(err.stderr));
     await assert.rejects(cli(WRONG, 'sqs', 'list-queues'), (err: { stderr: string }) => /SignatureDoesNotMatch/.test(err.stderr));

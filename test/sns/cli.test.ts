@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { awsCli, awsCliMissing, boto3, boto3Missing } from '../support/awscli.ts';
 import { createQueue, receiveAll, startSnsTest, type SnsTest } from './support.ts';
 
-const run = promisify(execFile);
-// Debian's awscli and python3-boto3 (a pyenv/pip `aws` may shadow them on PATH).
-const AWS = '/usr/bin/aws';
-const PYTHON = '/usr/bin/python3';
-const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
-
-describe('SNS through the AWS CLI and boto3 (query protocol)', { skip: !existsSync(AWS) && 'Debian awscli not installed' }, () => {
+describe('SNS through the AWS CLI and boto3 (query protocol)', { skip: awsCliMissing }, () => {
   let t: SnsTest;
   before(async () => {
     t = await startSnsTest();
@@ -20,10 +12,7 @@ describe('SNS through the AWS CLI and boto3 (query protocol)', { skip: !existsSy
     await t?.close();
   });
 
-  async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run(AWS, ['--endpoint-url', t.endpoint, '--output', 'json', 'sns', ...args], { env });
-    return stdout.trim() ? JSON.parse(stdout) : {};
-  }
+  const { aws, awsError } = awsCli(() => t.endpoint, { service: 'sns' });
 
   test('create-topic, subscribe, publish, list-subscriptions, errors', async () => {
     const { TopicArn } = await aws('create-topic', '--name', 'cli-topic', '--attributes', 'DisplayName=CLI', '--tags', 'Key=team,Value=blue');
@@ -42,24 +31,23 @@ describe('SNS through the AWS CLI and boto3 (query protocol)', { skip: !existsSy
     assert.equal(attrs.Attributes.DisplayName, 'CLI');
     assert.equal(attrs.Attributes.SubscriptionsConfirmed, '1');
     assert.deepEqual((await aws('list-tags-for-resource', '--resource-arn', TopicArn)).Tags, [{ Key: 'team', Value: 'blue' }]);
-    const err = await aws('get-topic-attributes', '--topic-arn', 'arn:aws:sns:us-east-1:000000000000:nope').catch((e: { stderr: string }) => e.stderr);
+    const err = await awsError('get-topic-attributes', '--topic-arn', 'arn:aws:sns:us-east-1:000000000000:nope');
     assert.match(err, /NotFound/);
     assert.match(err, /Topic does not exist/);
   });
 
-  test('boto3 publishes (with attributes, and a batch)', { skip: !existsSync(PYTHON) && 'python3 missing' }, async () => {
+  test('boto3 publishes (with attributes, and a batch)', { skip: boto3Missing }, async () => {
     const { TopicArn } = await aws('create-topic', '--name', 'boto-topic');
     const q = await createQueue(t.sqs, 'boto-q');
     await aws('subscribe', '--topic-arn', TopicArn, '--protocol', 'sqs', '--notification-endpoint', q.arn);
     const script = [
       'import boto3, json, sys',
-      `sns = boto3.client("sns", endpoint_url="${t.endpoint}", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")`,
+      'sns = boto3.client("sns", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")',
       `r = sns.publish(TopicArn="${TopicArn}", Message="from boto3", Subject="Py", MessageAttributes={"n": {"DataType": "Number", "StringValue": "7"}})`,
       `b = sns.publish_batch(TopicArn="${TopicArn}", PublishBatchRequestEntries=[{"Id": "a", "Message": "batch a"}, {"Id": "b", "Message": "batch b"}])`,
       'print(json.dumps({"id": r["MessageId"], "ok": [e["Id"] for e in b["Successful"]]}))',
     ].join('\n');
-    const { stdout } = await run(PYTHON, ['-c', script], { env });
-    const out = JSON.parse(stdout);
+    const out = await boto3(t.endpoint, script);
     assert.deepEqual(out.ok, ['a', 'b']);
     const got = (await receiveAll(t.sqs, q.url, 3)).map((m) => JSON.parse(m.Body!));
     const single = got.find((n) => n.MessageId === out.id);

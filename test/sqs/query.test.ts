@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { rejection, startSqs, type SqsTest } from './support.ts';
+import { awsCli, awsCliMissing, boto3, boto3Missing } from '../support/awscli.ts';
+import { startSqs, type SqsTest } from './support.ts';
 
 // The query protocol, as the Debian AWS CLI (2.9) and boto3 (1.26) still speak it to SQS, and raw form posts.
-const run = promisify(execFile);
-const AWS = '/usr/bin/aws'; // a pyenv/pip `aws` may shadow it on PATH
-const PYTHON = '/usr/bin/python3';
-const hasBoto3 = existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/boto3');
-const ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
 
 describe('SQS over the query protocol', () => {
   let s: SqsTest;
@@ -21,12 +14,9 @@ describe('SQS over the query protocol', () => {
     await s?.close();
   });
 
-  async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run(AWS, ['--endpoint-url', s.t.endpoint, '--output', 'json', 'sqs', ...args], { env: ENV });
-    return stdout.trim() ? JSON.parse(stdout) : {};
-  }
+  const { aws, awsError, raw } = awsCli(() => s.t.endpoint, { service: 'sqs' });
 
-  test('AWS CLI: create, send with attributes, receive, delete, attributes, list, errors', { skip: !existsSync(AWS) && 'Debian awscli not installed' }, async () => {
+  test('AWS CLI: create, send with attributes, receive, delete, attributes, list, errors', { skip: awsCliMissing }, async () => {
     const port = new URL(s.t.endpoint).port;
     const { QueueUrl } = await aws('create-queue', '--queue-name', 'cli-q', '--attributes', 'VisibilityTimeout=40,DelaySeconds=0', '--tags', 'team=cli');
     assert.equal(QueueUrl, `http://127.0.0.1:${port}/000000000000/cli-q`);
@@ -56,15 +46,15 @@ describe('SQS over the query protocol', () => {
     assert.deepEqual(batch.Successful.map((e: { Id: string }) => e.Id), ['a']);
     assert.equal(batch.Failed[0].Code, 'InvalidMessageContents');
 
-    const err = await rejection(aws('get-queue-url', '--queue-name', 'missing'));
-    assert.equal((err as unknown as { code: number }).code, 254);
-    assert.match((err as unknown as { stderr: string }).stderr, /AWS\.SimpleQueueService\.NonExistentQueue/);
-    const tooMany = await rejection(aws('delete-message-batch', '--queue-url', QueueUrl, '--entries', JSON.stringify(Array.from({ length: 11 }, (_, i) => ({ Id: `x${i}`, ReceiptHandle: 'h' })))));
-    assert.match((tooMany as unknown as { stderr: string }).stderr, /TooManyEntriesInBatchRequest/);
+    const err = await raw('get-queue-url', '--queue-name', 'missing');
+    assert.equal(err.code, 254);
+    assert.match(err.stderr, /AWS\.SimpleQueueService\.NonExistentQueue/);
+    const tooMany = await awsError('delete-message-batch', '--queue-url', QueueUrl, '--entries', JSON.stringify(Array.from({ length: 11 }, (_, i) => ({ Id: `x${i}`, ReceiptHandle: 'h' }))));
+    assert.match(tooMany, /TooManyEntriesInBatchRequest/);
     await aws('delete-queue', '--queue-url', QueueUrl);
   });
 
-  test('boto3: send, receive and delete in batches', { skip: !hasBoto3 && 'Debian python3-boto3 not installed' }, async () => {
+  test('boto3: send, receive and delete in batches', { skip: boto3Missing }, async () => {
     const script = `
 import boto3, json, sys
 sqs = boto3.client('sqs', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
@@ -80,8 +70,7 @@ left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=['ApproximateNumber
 print(json.dumps({'url': url, 'sent': len(sent['Successful']), 'bodies': sorted(m['Body'] for m in got), 'attr': got[0]['MessageAttributes']['i']['DataType'],
   'md5': all(len(m['MD5OfMessageAttributes']) == 32 for m in got), 'deleted': len(deleted['Successful']), 'failed': len(deleted.get('Failed', [])), 'left': left}))
 `;
-    const { stdout } = await run(PYTHON, ['-c', script, s.t.endpoint], { env: ENV });
-    const r = JSON.parse(stdout);
+    const r = await boto3(s.t.endpoint, script);
     assert.equal(r.sent, 10);
     assert.deepEqual(r.bodies, Array.from({ length: 10 }, (_, i) => `b${i}`).sort());
     assert.equal(r.attr, 'Number');
