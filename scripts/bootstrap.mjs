@@ -36,6 +36,9 @@ const vmPackages = ['qemu-system-x86', 'linux-image-cloud-amd64', 'busybox-stati
 const vmWanted = process.env.NIMBUS_DRIVER === 'vm' || process.argv.includes('--driver=vm') || process.argv.join(' ').includes('--driver vm');
 const vmForTests = forTests && process.env.NIMBUS_TEST_VM === '1';
 const need = new Set();
+// The VM packages go in their own apt-get run: a kernel package whose post-install fails must not take the
+// test tools (chromium, awscli, …) down with it.
+const vmNeed = new Set();
 const has = (pkg) => spawnSync('dpkg', ['-s', pkg], { stdio: 'ignore' }).status === 0;
 if (isDebian) {
   for (const pkg of Object.values(wanted)) if (!has(pkg)) need.add(pkg);
@@ -44,20 +47,25 @@ if (isDebian) {
     if (!has('python3-boto3')) need.add('python3-boto3');
   }
   const vmMissing = vmPackages.filter((p) => !has(p));
-  if (vmForTests) for (const pkg of vmMissing) need.add(pkg);
+  if (vmForTests) for (const pkg of vmMissing) vmNeed.add(pkg);
   else if (vmWanted && vmMissing.length) log(`the vm driver needs: ${isRoot ? '' : 'sudo '}apt-get install -y ${vmPackages.join(' ')}`);
 }
-if (need.size) {
+let aptUpdated = false;
+for (const set of [need, vmNeed]) {
+  if (!set.size) continue;
   if (!isRoot) {
-    log(`missing Debian packages: ${[...need].join(' ')} — run: sudo apt-get install -y ${[...need].join(' ')}`);
-  } else {
-    log(`installing Debian packages: ${[...need].join(' ')}…`);
-    try {
-      execSync('apt-get update -qq', { stdio: 'inherit' });
-      execSync(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${[...need].join(' ')}`, { stdio: 'inherit' });
-    } catch {
-      log('apt-get failed; Nimbus will start with reduced capabilities (see its start-up warnings)');
-    }
+    log(`missing Debian packages: ${[...set].join(' ')} — run: sudo apt-get install -y ${[...set].join(' ')}`);
+    continue;
+  }
+  log(`installing Debian packages: ${[...set].join(' ')}…`);
+  try {
+    if (!aptUpdated) execSync('apt-get update -qq', { stdio: 'inherit' });
+    aptUpdated = true;
+    execSync(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${[...set].join(' ')}`, { stdio: 'inherit' });
+  } catch {
+    log(set === vmNeed
+      ? 'apt-get failed for the VM driver\'s packages; the VM tests will skip and say what is missing'
+      : 'apt-get failed; Nimbus will start with reduced capabilities (see its start-up warnings)');
   }
 }
 
