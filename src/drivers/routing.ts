@@ -85,30 +85,10 @@ export class RoutingDriver implements Driver {
   async init(): Promise<DriverCapabilities> {
     const caps = await this.fallback.init();
     for (const [name, o] of Object.entries(this.opts.optional ?? {})) {
-      let why = this.missing.get(name);
-      if (!why && o.driver) {
-        why = o.requires?.(caps);
-        if (!why && o.lazy) {
-          this.uninitialised.add(name);
-        } else if (!why) {
-          try {
-            const c = await o.driver.init();
-            for (const w of c.warnings) this.warnings.push(`${name} driver: ${w}`);
-          } catch (err) {
-            why = (err as Error).message;
-          }
-        }
-        if (why) {
-          this.drivers.delete(name);
-          await o.driver.shutdown({ stopWorkloads: true }).catch(() => undefined);
-        }
-      }
-      if (why) {
-        this.missing.set(name, o.hint && !why.includes(o.hint) ? `${why}. ${o.hint}` : why);
-        const warning = `the ${name} driver is unavailable: ${this.missing.get(name)}`;
-        this.warnings.push(warning);
-        this.opts.log?.warn(warning);
-      }
+      const why = this.missing.get(name) ?? o.requires?.(caps);
+      if (why) await this.leaveOut(name, o, why);
+      else if (o.lazy) this.uninitialised.add(name);
+      else await this.initOptional(name, o);
     }
     this.initialised = true;
     return this.capabilities();
@@ -135,6 +115,28 @@ export class RoutingDriver implements Driver {
     return this.drivers.get(name);
   }
 
+  /** Initialises an optional driver; one that fails is left out. Its own warnings join ours (it logs them itself). */
+  private async initOptional(name: string, o: OptionalDriver): Promise<void> {
+    try {
+      const c = await o.driver!.init();
+      this.warnings.push(...c.warnings.map((w) => `${name} driver: ${w}`));
+    } catch (err) {
+      await this.leaveOut(name, o, (err as Error).message);
+    }
+  }
+
+  /** An optional driver that cannot run here: workloads asking for it get `why` (plus the hint), and a warning says so. */
+  private async leaveOut(name: string, o: OptionalDriver, why: string): Promise<void> {
+    this.missing.set(name, o.hint && !why.includes(o.hint) ? `${why}. ${o.hint}` : why);
+    const warning = `the ${name} driver is unavailable: ${this.missing.get(name)}`;
+    this.warnings.push(warning);
+    this.opts.log?.warn(warning);
+    if (o.driver && this.drivers.get(name) === o.driver) {
+      this.drivers.delete(name);
+      await o.driver.shutdown({ stopWorkloads: true }).catch(() => undefined);
+    }
+  }
+
   private async pick(name: string | undefined): Promise<Driver> {
     if (name === undefined) return this.fallback;
     if (this.uninitialised.has(name)) await this.lazyInit(name);
@@ -147,24 +149,7 @@ export class RoutingDriver implements Driver {
     let p = this.lazyInits.get(name);
     if (!p) {
       const o = this.opts.optional![name]!;
-      const d = o.driver!;
-      p = (async () => {
-        try {
-          const c = await d.init();
-          for (const w of c.warnings) this.opts.log?.warn(`${name} driver: ${w}`);
-          this.warnings.push(...c.warnings.map((w) => `${name} driver: ${w}`));
-        } catch (err) {
-          const why = (err as Error).message;
-          this.drivers.delete(name);
-          this.missing.set(name, o.hint && !why.includes(o.hint) ? `${why}. ${o.hint}` : why);
-          const warning = `the ${name} driver is unavailable: ${this.missing.get(name)}`;
-          this.warnings.push(warning);
-          this.opts.log?.warn(warning);
-          await d.shutdown({ stopWorkloads: true }).catch(() => undefined);
-        } finally {
-          this.uninitialised.delete(name);
-        }
-      })();
+      p = this.initOptional(name, o).finally(() => this.uninitialised.delete(name));
       this.lazyInits.set(name, p);
     }
     return p;
