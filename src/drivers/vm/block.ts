@@ -41,7 +41,7 @@ const sidecar = (image: string) => image.replace(/\.img$/, '.json');
  * 100 GiB volume costs what its files cost), or the existing image when one is left over (a disk
  * whose files could not go back into the directory: it is newer than the directory).
  */
-export async function prepareDisk(t: E2fsTools, disk: Disk, sizeGiB: number): Promise<'built' | 'reused'> {
+export async function prepareDisk(t: E2fsTools, disk: Disk, sizeGiB = 8): Promise<'built' | 'reused'> {
   await mkdir(dirname(disk.image), { recursive: true, mode: 0o700 });
   await writeFile(sidecar(disk.image), JSON.stringify({ volumeId: disk.volumeId, hostPath: disk.hostPath }), { mode: 0o600 });
   if (existsSync(disk.image)) return 'reused';

@@ -292,12 +292,11 @@ export class VmDriver implements Driver {
         writeFile(join(runDir, 'secret'), vmState.secret, { mode: 0o600 }),
       ]);
       // Network (tap + firewall chain before the first packet), the shared filesystem and the disks, in parallel.
-      const sizes = new Map(spec.volumes.map((v) => [v.volumeId, v.sizeGiB ?? 8]));
       const [, , fs] = await Promise.all([
         runOk(tools.ip, ['-batch', '-'], { input: tapBatch(names.tap, this.opts.bridge.name, spec.network) }),
         this.nft ? this.nft.apply(addVm(this.table, names.chain, spec.network.ip, spec.ingress, this.gateway, AGENT_PORT)).then(() => (netAdded = true)) : undefined,
         fsSocket ? this.startVirtiofsd(runDir, fsSocket, (c) => (fsChild = c)) : undefined,
-        Promise.all(vols.map((v) => prepareDisk(tools.e2fs!, diskOf(v), sizes.get(v.volumeId)!))),
+        Promise.all(vols.map((v, i) => prepareDisk(tools.e2fs!, diskOf(v), spec.volumes[i]!.sizeGiB))),
       ]);
       if (fs) vmState.virtiofsd = { pid: fs.child.pid!, start: fs.start };
       mark('host');
@@ -617,7 +616,7 @@ export class VmDriver implements Driver {
       const v: VolumeState = {
         volumeId: volume.volumeId, hostPath: resolve(volume.hostPath), mountPath: volume.mountPath, slot, image: diskImagePath(this.dataDir, volume.volumeId), device: volume.device,
       };
-      await prepareDisk(e2fs, diskOf(v), volume.sizeGiB ?? 8);
+      await prepareDisk(e2fs, diskOf(v), volume.sizeGiB);
       // Remembered before the plug: a crash from here on still returns the disk's files (release()).
       vm.state.volumes = [...vm.state.volumes, v];
       await writeState(vm.runDir, vm.state);
@@ -676,8 +675,9 @@ export class VmDriver implements Driver {
    * so the copy is consistent, like an EBS snapshot of a frozen filesystem.
    */
   async flushVolumes(id: string): Promise<void> {
-    const vm = this.vms.get(id);
-    if (!vm || vm.gone) return;
+    // A VM that is stopping returns its disks itself (release()).
+    if (!this.isRunning(id)) return;
+    const vm = this.vms.get(id)!;
     const e2fs = this.tools!.e2fs!;
     await vm.volumeOps.run(async () => {
       for (const v of vm.state.volumes) {

@@ -102,7 +102,7 @@ export function imageHandlers(d: Ec2Deps) {
         try {
           // AWS: CreateImage reboots the instance unless NoReboot, for a consistent snapshot. Here: drivers whose volumes
           // are disks (vm) freeze the guest filesystems and copy them back first; a directory volume is always current.
-          if (d.compute.driver.isRunning(inst.id)) await d.compute.driver.flushVolumes?.(inst.id);
+          await d.compute.driver.flushVolumes?.(inst.id);
           mkdirSync(snapshotDir, { recursive: true });
           for (const v of d.store.volumesOf(inst.id)) {
             cpSync(volumeDir(d, v.id), join(snapshotDir, (v.device ?? v.id).replace(/^\/dev\//, '')), { recursive: true });
