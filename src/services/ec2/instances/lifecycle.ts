@@ -187,19 +187,19 @@ export class InstanceLifecycle {
       // An instance whose driver this Nimbus cannot run (the VM driver turned off or broken since it was launched)
       // is left exactly as it is — its VM may well still be running — rather than booted again and, failing
       // that, terminated with its root volume.
-      const why = row.driver ? d.driverUnavailable?.(row.driver) : undefined;
+      let why = row.driver ? d.driverUnavailable?.(row.driver) : undefined;
+      let alive = false;
+      if (!why) {
+        try {
+          alive = handle ? await d.compute.adopt(handle, spec) : false;
+        } catch (err) {
+          // (A lazily set-up driver finds out only now, at its first use.)
+          if (err instanceof DriverUnavailableError) why = err.reason;
+        }
+      }
       if (why) {
         d.log.warn({ id: row.id, driver: row.driver, why }, 'instance left alone: its driver is unavailable');
         continue;
-      }
-      let alive = false;
-      try {
-        alive = handle ? await d.compute.adopt(handle, spec) : false;
-      } catch (err) {
-        if (err instanceof DriverUnavailableError) {
-          d.log.warn({ id: row.id, driver: row.driver, why: err.reason }, 'instance left alone: its driver is unavailable');
-          continue;
-        }
       }
       if (row.state === 'running' || row.state === 'pending') {
         if (alive) {
