@@ -36,7 +36,8 @@ import { scopeOfArn } from '../../core/arn.ts';
 //   127.0.0.1:<port>, or a free port when that one is taken/privileged. DescribeLoadBalancers reports the address
 //   (AvailabilityZones[].LoadBalancerAddresses), DescribeTags of a listener its `nimbus:endpoint`. The DNS name
 //   (<name>-<n>.<region>.elb.localhost) does not resolve to it.
-// - Security groups of load balancers are recorded, not enforced. NLB targets see Nimbus's address, not the client's.
+// - Security groups of load balancers admit them to targets (EC2 counts an ALB's address as a member) but are not applied
+//   to their listeners. NLB targets see Nimbus's address, not the client's.
 // - A target group serves one load balancer (as AWS's default quota). Stickiness attributes are stored, not applied.
 // - Lambda targets need the Lambda engine wired (setLambdaInvoker); until then requests to them answer 502.
 //   Health checks of Lambda targets are not run (Target.HealthCheckDisabled).
@@ -213,7 +214,7 @@ export async function createElbv2Service(o: Elbv2ServiceDeps): Promise<Elbv2Serv
         'HTTP and TCP listeners only (no HTTPS/TLS, UDP or gateway load balancers); IPv4 only',
         'No authenticate/jwt actions, regex conditions or transforms',
         'Listeners bind the load balancer\'s own bridge address (root) or 127.0.0.1; see LoadBalancerAddresses and the listener tag nimbus:endpoint',
-        'Load balancer security groups are recorded, not enforced; stickiness is stored, not applied',
+        'Load balancer security groups admit it to targets (as a rule source) but are not applied to its listeners; stickiness is stored, not applied',
         'Lambda targets need the Lambda engine wired; their health checks are not run',
       ],
     },
